@@ -1,0 +1,216 @@
+"""Layers with explicit forward and backward passes; PyTorch's names, shapes and defaults."""
+import numpy as np
+
+from descent._checks import check_int, check_real
+from descent._random import as_generator
+from descent.nn.module import Module, Parameter
+
+
+def _as_input(layer, x, features=None):
+    """Check that x is a floating array (with ``features`` columns, if given) and return it."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    if features is not None and (x.ndim != 2 or x.shape[1] != features):
+        raise ValueError(
+            f"{layer} expected input of shape (batch, {features}), got shape {x.shape}")
+    return x
+
+
+def _as_grad(layer, grad, like):
+    grad = np.asarray(grad)
+    if grad.shape != like.shape:
+        raise ValueError(
+            f"{layer}.backward expected a gradient of shape {like.shape} "
+            f"(the forward output's), got {grad.shape}")
+    return grad
+
+
+class Linear(Module):
+    """y = x Wᵀ + b.  Shapes: x (N, in), W (out, in), b (out,), y (N, out).
+
+    Backward: dL/dW += gᵀx, dL/db += Σ_n g, dL/dx = g W, with g = dL/dy.
+    Initialization as torch: W and b ~ U(-1/√in, 1/√in).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, *, dtype=np.float64, rng=None):
+        self.in_features = check_int("in_features", in_features, low=1)
+        self.out_features = check_int("out_features", out_features, low=1)
+        rng = as_generator(rng)
+        bound = 1.0 / np.sqrt(in_features)
+        self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)), dtype=dtype)
+        self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
+
+    def forward(self, x):
+        self.x = _as_input("Linear", x, self.in_features)
+        y = self.x @ self.weight.data.T
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward(self, grad_output):
+        x = self._cached("x")
+        g = _as_grad("Linear", grad_output, np.empty((x.shape[0], self.out_features)))
+        self.weight.grad += g.T @ x
+        if self.bias is not None:
+            self.bias.grad += g.sum(axis=0)
+        return g @ self.weight.data
+
+    def __repr__(self):
+        return (f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None})")
+
+
+class ReLU(Module):
+    """y = max(x, 0);  dL/dx = dL/dy · [x > 0]  (the derivative at 0 is taken as 0, as torch does)."""
+
+    def forward(self, x):
+        self.mask = np.asarray(x) > 0
+        return np.where(self.mask, x, 0.0)
+
+    def backward(self, grad_output):
+        mask = self._cached("mask")
+        return _as_grad("ReLU", grad_output, mask) * mask
+
+    def __repr__(self):
+        return "ReLU()"
+
+
+class LeakyReLU(Module):
+    """y = x if x > 0 else a·x;  dL/dx = dL/dy · (1 if x > 0 else a)  (a at 0, as torch)."""
+
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = check_real("negative_slope", negative_slope)
+
+    def forward(self, x):
+        self.mask = np.asarray(x) > 0
+        return np.where(self.mask, x, self.negative_slope * np.asarray(x))
+
+    def backward(self, grad_output):
+        mask = self._cached("mask")
+        return _as_grad("LeakyReLU", grad_output, mask) * np.where(mask, 1.0, self.negative_slope)
+
+    def __repr__(self):
+        return f"LeakyReLU(negative_slope={self.negative_slope})"
+
+
+class Tanh(Module):
+    """y = tanh(x);  dL/dx = dL/dy · (1 − y²).  Shapes: any → same."""
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, grad_output):
+        y = self._cached("y")
+        return _as_grad("Tanh", grad_output, y) * (1.0 - y**2)
+
+    def __repr__(self):
+        return "Tanh()"
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e^(−x)), computed without overflow for large |x|."""
+    x = _as_input("sigmoid", x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+class Sigmoid(Module):
+    """y = σ(x) = 1/(1 + e^(−x));  dL/dx = dL/dy · y(1 − y).  Shapes: any → same."""
+
+    def forward(self, x):
+        self.y = sigmoid(x)
+        return self.y
+
+    def backward(self, grad_output):
+        y = self._cached("y")
+        return _as_grad("Sigmoid", grad_output, y) * y * (1.0 - y)
+
+    def __repr__(self):
+        return "Sigmoid()"
+
+
+class Dropout(Module):
+    """Training: y = x · m / (1 − p) with m ~ Bernoulli(1 − p) per element; evaluation: y = x.
+
+    dL/dx = dL/dy · m / (1 − p) (inverted dropout, as torch). p = 1 zeroes everything.
+    """
+
+    def __init__(self, p=0.5, *, rng=None):
+        self.p = check_real("p", p, low=0.0, high=1.0)
+        self.rng = as_generator(rng)
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if not self.training or self.p == 0.0:
+            self.scale = np.ones_like(x)
+        elif self.p == 1.0:
+            self.scale = np.zeros_like(x)
+        else:
+            keep = self.rng.random(x.shape) >= self.p
+            self.scale = keep / (1.0 - self.p)
+        return x * self.scale
+
+    def backward(self, grad_output):
+        scale = self._cached("scale")
+        return _as_grad("Dropout", grad_output, scale) * scale
+
+    def __repr__(self):
+        return f"Dropout(p={self.p})"
+
+
+class BatchNorm1d(Module):
+    """Training: x̂ = (x − μ_B)/√(σ²_B + eps), y = γ x̂ + β, with the batch mean and biased variance;
+    running_mean and running_var (unbiased) move by ``momentum``, as torch. Evaluation uses them.
+
+    Backward (training), with g = dL/dy and N the batch size:
+    dL/dγ = Σ g x̂,  dL/dβ = Σ g,  dL/dx = γ/(N√(σ²_B + eps)) · (N g − Σ g − x̂ Σ g x̂).
+    Shapes: x (N, C).
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, *, dtype=np.float64):
+        self.num_features = check_int("num_features", num_features, low=1)
+        self.eps = check_real("eps", eps, low=0.0, low_open=True)
+        self.momentum = check_real("momentum", momentum, low=0.0, high=1.0)
+        self.weight = Parameter(np.ones(num_features), dtype=dtype) if affine else None
+        self.bias = Parameter(np.zeros(num_features), dtype=dtype) if affine else None
+        self.running_mean = np.zeros(num_features, dtype=dtype)
+        self.running_var = np.ones(num_features, dtype=dtype)
+
+    def forward(self, x):
+        x = _as_input("BatchNorm1d", x, self.num_features)
+        if self.training:
+            n = x.shape[0]
+            if n < 2:
+                raise ValueError(
+                    f"BatchNorm1d needs more than 1 sample per batch in training mode, got batch size {n}")
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            m = self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * mean
+            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.x_hat = (x - mean) * self.inv_std
+        self.batch_stats = self.training
+        if self.weight is None:
+            return self.x_hat
+        return self.x_hat * self.weight.data + self.bias.data
+
+    def backward(self, grad_output):
+        x_hat = self._cached("x_hat")
+        g = _as_grad("BatchNorm1d", grad_output, x_hat)
+        gamma = 1.0
+        if self.weight is not None:
+            self.weight.grad += (g * x_hat).sum(axis=0)
+            self.bias.grad += g.sum(axis=0)
+            gamma = self.weight.data
+        if not self.batch_stats:
+            return g * gamma * self.inv_std
+        n = x_hat.shape[0]
+        return (gamma * self.inv_std / n) * (
+            n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+
+    def __repr__(self):
+        return f"BatchNorm1d({self.num_features}, eps={self.eps}, momentum={self.momentum})"

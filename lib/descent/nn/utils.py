@@ -1,0 +1,40 @@
+"""Gradient clipping, as torch.nn.utils."""
+import numpy as np
+
+from descent._checks import check_real
+
+
+def _grads(parameters):
+    from descent.nn.module import Parameter
+    params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
+    return [p.grad for p in params if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients together so that their joint norm is at most ``max_norm``.
+
+    total = ‖(g_1, …, g_k)‖_p;  g_i ← g_i · min(1, max_norm/(total + 1e-6)).
+    Returns the total norm before clipping, as torch does.
+    """
+    check_real("max_norm", max_norm, low=0.0)
+    norm_type = float(norm_type)
+    grads = _grads(parameters)
+    if not grads:
+        return 0.0
+    if norm_type == np.inf:
+        total = max(float(np.abs(g).max()) for g in grads)
+    else:
+        total = float(sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type))
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"the total norm of order {norm_type} of the gradients is {total}")
+    coef = min(1.0, max_norm / (total + 1e-6))
+    for g in grads:
+        g *= coef
+    return total
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clip every gradient element into [−clip_value, clip_value], in place."""
+    check_real("clip_value", clip_value, low=0.0)
+    for g in _grads(parameters):
+        np.clip(g, -clip_value, clip_value, out=g)

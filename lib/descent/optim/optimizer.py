@@ -1,0 +1,144 @@
+"""The optimizer base class: parameter groups, per-parameter state, rates from schedules.
+
+Mirrors torch.optim.Optimizer: ``param_groups`` hold hyperparameters, ``state[p]`` holds what a
+method remembers about parameter p (its step count, moment estimates, …). A group's ``lr`` is a
+float or a schedule — a function of t, the number of ``step()`` calls already made — so the rate
+of step t+1 is ``lr(t)``.
+"""
+import numbers
+
+import numpy as np
+
+from descent._checks import check_nonnegative
+from descent.nn.module import Parameter
+
+
+class Optimizer:
+    """Base class. A subclass passes its defaults to ``__init__``, checks a group's
+    hyperparameters in ``_check_group`` and updates one parameter in ``_update``."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        self.steps_taken = 0
+        groups = [params] if isinstance(params, Parameter) else list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        """Add a dict with ``"params"`` and any hyperparameters that differ from the defaults."""
+        if not isinstance(group, dict):
+            raise TypeError(f"a parameter group must be a dict, got {type(group).__name__}")
+        group = dict(group)
+        params = group.get("params")
+        params = [params] if isinstance(params, Parameter) else list(params or [])
+        if not params:
+            raise ValueError("a parameter group needs a non-empty 'params' list")
+        for i, p in enumerate(params):
+            if not isinstance(p, Parameter):
+                raise TypeError(f"params[{i}] must be a descent.nn.Parameter, got {type(p).__name__}")
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or existing & {id(p) for p in params}:
+            raise ValueError("a parameter appears in more than one place in the parameter groups")
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unknown hyperparameter(s) {sorted(unknown)}")
+        group["params"] = params
+        for name, value in self.defaults.items():
+            group.setdefault(name, value)
+        _check_lr(group["lr"])
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group):
+        """Raise ValueError, naming the argument, for a hyperparameter outside its range."""
+
+    @property
+    def lr(self):
+        """The rate the next step will use, in the first parameter group."""
+        return self.rate(self.param_groups[0])
+
+    def rate(self, group):
+        """The rate of ``group`` for the next step: its ``lr``, or ``lr(steps_taken)`` for a schedule."""
+        lr = group["lr"]
+        return float(lr(self.steps_taken)) if callable(lr) else lr
+
+    def zero_grad(self):
+        """Set every parameter's gradient to zero, in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.grad[...] = 0.0
+
+    def step(self, closure=None):
+        """One update of every parameter from its ``grad``.
+
+        ``closure``, if given, recomputes the loss and the gradients and returns the loss; it is
+        called first, and its loss is returned.
+        """
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            lr = self.rate(group)
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, p.grad, self.state.setdefault(p, {}), group, lr)
+        self.steps_taken += 1
+        return loss
+
+    def _update(self, param, grad, state, group, lr):
+        raise NotImplementedError(f"{type(self).__name__} does not define _update")
+
+    def state_dict(self):
+        """A copy of the state and hyperparameters; parameters are referred to by position."""
+        index = {id(p): i for i, p in enumerate(self._all_params())}
+        groups = []
+        for group in self.param_groups:
+            g = {k: v for k, v in group.items() if k != "params"}
+            g["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(g)
+        state = {index[id(p)]: _copy_state(s) for p, s in self.state.items()}
+        return {"state": state, "param_groups": groups, "steps_taken": self.steps_taken}
+
+    def load_state_dict(self, state_dict):
+        """Restore what ``state_dict`` saved, for an optimizer over parameters of the same shapes."""
+        params = self._all_params()
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(g["params"]) != len(mine["params"]) for g, mine in zip(groups, self.param_groups)):
+            raise ValueError("loaded state dict has a different number of parameter groups or parameters")
+        for i, s in state_dict["state"].items():
+            for value in s.values():
+                if isinstance(value, np.ndarray) and value.shape not in ((), params[i].shape):
+                    raise ValueError(f"loaded state for parameter {i} has shape {value.shape}, "
+                                     f"the parameter has shape {params[i].shape}")
+        self.state = {params[i]: _copy_state(s) for i, s in state_dict["state"].items()}
+        for mine, saved in zip(self.param_groups, groups):
+            mine.update({k: v for k, v in saved.items() if k != "params"})
+        self.steps_taken = state_dict["steps_taken"]
+
+    def _all_params(self):
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+def _check_lr(lr):
+    if callable(lr):
+        return
+    if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
+        raise ValueError(f"lr must be a number or a schedule (a function of the step), got {lr!r}")
+    check_nonnegative("lr", lr)
+
+
+def _copy_state(state):
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state.items()}
