@@ -105,18 +105,21 @@ def course_pool(root, name, limits, jobs, deadline):
 
 
 def full_marks(reply, cells):
-    """Raise BrokenEnvironment unless the reference solution's reply has every point."""
+    """Raise BrokenEnvironment unless the reference solution's reply has every point and every import worked."""
     lost = []
     for cell in cells:
         score = reply.get("scores", {}).get(cell.notebook, {}).get(cell.grade_id)
         if score is None or score < cell.points:
             lost.append(f"{cell.grade_id} ({score if score is not None else 0:g}/{cell.points:g})")
-    if not reply.get("ok") or lost:
+    missing = [f"{where}: {what}" for where, what in reply.get("errors", [])
+               if what.startswith(("ModuleNotFoundError", "ImportError"))]
+    if not reply.get("ok") or lost or missing:
         errors = "\n".join(f"  {where}: {what}" for where, what in reply.get("errors", [])[:5])
         raise BrokenEnvironment(
-            "the reference solution does not score full marks in this grading environment, so no "
-            "grade would be trustworthy; nothing was written.\n"
+            "the reference solution does not score full marks with every import working in this "
+            "grading environment, so no grade would be trustworthy; nothing was written.\n"
             f"  cells that lost points: {', '.join(lost) or 'none'}\n"
+            + (f"  imports that failed: {'; '.join(missing)}\n" if missing else "")
             + (f"  grading error: {reply['error']}\n" if reply.get("error") else "")
             + (f"  first errors in the reference notebook:\n{errors}\n" if errors else "")
             + "  Typical causes: a package the notebook imports is not installed, or the per-cell "

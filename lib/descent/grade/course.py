@@ -46,6 +46,7 @@ def config(root, limits):
     c.CourseDirectory.course_id = "descent-grade"
     c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
     c.CourseDirectory.ignore = IGNORED
+    c.Exchange.root = os.path.join(root, "exchange")
     c.Execute.timeout = limits.timeout
     c.Execute.interrupt_on_timeout = True
     c.Execute.kernel_name = KERNEL_NAME

@@ -33,13 +33,17 @@ def events_in_log(log):
     return found
 
 
-def edited_cells(submitted, released):
-    """The locked cells (tests, instructions) whose text the student changed, as events."""
-    locked = {c.metadata.nbgrader["grade_id"]: c.source for c in released.cells
-              if c.metadata.get("nbgrader", {}).get("locked")}
-    return [["edited", grade_id, ""] for grade_id, source in
-            ((c.metadata.get("nbgrader", {}).get("grade_id"), c.source) for c in submitted.cells)
-            if grade_id in locked and source.strip() != locked[grade_id].strip()]
+def edited_cells(submitted, released, source):
+    """The locked cells (tests, instructions) whose text differs from both the released and
+    the source version, as events."""
+    locked = {}
+    for nb in (released, source):
+        for c in nb.cells:
+            if c.metadata.get("nbgrader", {}).get("locked"):
+                locked.setdefault(c.metadata.nbgrader["grade_id"], set()).add(c.source.strip())
+    return [["edited", grade_id, ""] for grade_id, text in
+            ((c.metadata.get("nbgrader", {}).get("grade_id"), c.source.strip()) for c in submitted.cells)
+            if grade_id in locked and text not in locked[grade_id]]
 
 
 def errors_in_notebook(nb):
@@ -69,6 +73,7 @@ def grade_one(api, root, assignment, student, files):
     for notebook, path in files.items():
         submitted = nbformat.read(path, as_version=4)
         released = nbformat.read(os.path.join(root, "release", assignment, notebook + ".ipynb"), as_version=4)
+        original = nbformat.read(os.path.join(root, "source", assignment, notebook + ".ipynb"), as_version=4)
         target = os.path.join(folder, notebook + ".ipynb")
         if repair.needs_repair(submitted, released):
             missing = repair.restore_metadata(submitted, released)
@@ -76,7 +81,7 @@ def grade_one(api, root, assignment, student, files):
             events.append(["restored", os.path.basename(path), ", ".join(missing)])
         else:
             shutil.copyfile(path, target)
-        events += edited_cells(submitted, released)
+        events += edited_cells(submitted, released, original)
 
     result = api.autograde(assignment, student)
     log = result.get("log", "")
