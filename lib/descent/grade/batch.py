@@ -16,6 +16,7 @@ import time
 
 from descent.grade import course, report, submissions
 from descent.grade.course import Limits
+from descent.grade.pool import Pool
 
 __all__ = ["grade", "Limits", "Result", "BrokenEnvironment"]
 
@@ -65,11 +66,10 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
     name = os.path.basename(source)
     notebooks = course.notebook_names(source)
     found = submissions.find(folder, notebooks)
+    if deadline is None:
+        deadline = limits.timeout * (course.code_cells(source) + 10) + 60
     with tempfile.TemporaryDirectory(prefix="descent-grade-") as work:
         root = os.path.join(work, "course")
-        cells = course.prepare(source, root, limits)
-        if deadline is None:
-            deadline = limits.timeout * (course.code_cells(source) + 10) + 60
         tasks = [{"student": course.REFERENCE_ID,
                   "files": {n: os.path.join(source, n + ".ipynb") for n in notebooks}}] if check_reference else []
         ids = {}
@@ -80,8 +80,10 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         replies = {}
         gradable = len(tasks) - check_reference
         jobs = max(1, min(jobs or default_jobs(), len(tasks)))
-        pool = course_pool(root, name, limits, jobs, deadline)
+        pool = Pool(root, name, limits, jobs, deadline)
         try:
+            cells = course.prepare(source, root, limits)
+            pool.begin()
             for reply in pool.run(tasks):
                 if reply["student"] == course.REFERENCE_ID:
                     full_marks(reply, cells)
@@ -96,12 +98,6 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         rows.sort(key=lambda row: row.student)
         report.write(out, cells, rows)
     return Result(cells, rows, out, time.monotonic() - started)
-
-
-def course_pool(root, name, limits, jobs, deadline):
-    from descent.grade.pool import Pool
-
-    return Pool(root, name, limits, jobs, deadline)
 
 
 def full_marks(reply, cells):

@@ -26,28 +26,39 @@ class Worker:
 
 
 class Pool:
-    """``jobs`` worker processes, each with a copy of the prepared course at ``root``."""
+    """``jobs`` worker processes, each to work in a copy of the course at ``root``.
+
+    The processes start (and import nbgrader) at once; ``begin()`` hands them the course
+    once it is prepared.
+    """
 
     def __init__(self, root, assignment, limits, jobs, deadline):
+        self.root = root
         self.assignment = assignment
         self.limits = limits
         self.deadline = deadline
         self.selector = selectors.DefaultSelector()
-        self.workers = []
-        for k in range(jobs):
-            copy = f"{root}-worker{k}"
-            shutil.copytree(root, copy)
-            self.workers.append(self.start(Worker(copy)))
+        self.workers = [self.start(Worker(f"{root}-worker{k}")) for k in range(jobs)]
+
+    def begin(self):
+        """Copy the prepared course for each worker and let them read it."""
+        for worker in self.workers:
+            shutil.copytree(self.root, worker.root)
+            self.send(worker, {"course": worker.root})
+
+    def send(self, worker, message):
+        worker.process.stdin.write(json.dumps(message) + "\n")
+        worker.process.stdin.flush()
 
     def start(self, worker):
         read_end, write_end = os.pipe()
         env = environment(worker.root)
         env["DESCENT_GRADE_LIMITS"] = json.dumps(dataclasses.asdict(self.limits))
-        log = open(os.path.join(worker.root, "worker.log"), "ab")
+        log = open(f"{worker.root}.log", "ab")
         worker.process = subprocess.Popen(
             [sys.executable, "-m", "descent.grade.worker", worker.root, self.assignment, str(write_end)],
             stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_end,),
-            env=env, cwd=worker.root, start_new_session=True, text=True)
+            env=env, cwd=os.path.dirname(worker.root), start_new_session=True, text=True)
         log.close()
         os.close(write_end)
         worker.results = os.fdopen(read_end, "r")
@@ -66,7 +77,7 @@ class Pool:
         worker.process.wait()
 
     def log_tail(self, worker, lines=15):
-        with open(os.path.join(worker.root, "worker.log"), errors="replace") as f:
+        with open(f"{worker.root}.log", errors="replace") as f:
             return "".join(f.readlines()[-lines:])
 
     def run(self, tasks):
@@ -78,8 +89,7 @@ class Pool:
                 if worker.task is None and queue:
                     worker.task = queue.pop(0)
                     worker.deadline = time.monotonic() + self.deadline
-                    worker.process.stdin.write(json.dumps(worker.task) + "\n")
-                    worker.process.stdin.flush()
+                    self.send(worker, worker.task)
             now = time.monotonic()
             wait = max(0.0, min(w.deadline for w in busy()) - now)
             for key, _ in self.selector.select(timeout=min(wait, 1.0)):
@@ -105,7 +115,7 @@ class Pool:
         if task.get("starting"):
             raise RuntimeError(f"a grading process could not start:\n{log}")
         self.start(worker)
-        worker.task = {"student": None, "starting": True}
+        self.send(worker, {"course": worker.root})
         yield {"student": task["student"], "ok": False, "scores": {}, "feedback": {}, "events": [],
                "errors": [], "error": what + (f"\n{log}" if log else "")}
 
@@ -113,6 +123,7 @@ class Pool:
         for worker in self.workers:
             try:
                 worker.process.stdin.close()
-            except OSError:
+                worker.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
             self.stop(worker)

@@ -4,7 +4,8 @@ Started by ``descent.grade.batch``::
 
     python -m descent.grade.worker ROOT ASSIGNMENT RESULT_FD
 
-It reads one task per line on stdin, ``{"student": id, "files": {notebook: path}}``, copies the
+Once nbgrader is imported it waits for a first line on stdin (the course is in place), then
+reads one task per line, ``{"student": id, "files": {notebook: path}}``, copies the
 files into ``ROOT/submitted/<id>/ASSIGNMENT/`` (the originals are only read), runs nbgrader's
 autograde and generate_feedback for that student, and writes one line of JSON per task to the
 file descriptor RESULT_FD (stdout and stderr belong to nbgrader and the kernels)::
@@ -137,6 +138,7 @@ def main(root, assignment, result_fd):
     from nbgrader.coursedir import CourseDirectory
 
     limits = Limits(**json.loads(os.environ["DESCENT_GRADE_LIMITS"]))
+    sys.stdin.readline()  # the first line says the course has been copied to root
     c = config(root, limits)
     api = NbGraderAPI(CourseDirectory(config=c), config=c)
     with os.fdopen(result_fd, "w", buffering=1) as results:
