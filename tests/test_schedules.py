@@ -3,14 +3,12 @@ schedule's formula written out independently, and against the invariants a sched
 import json
 import math
 import pathlib
-import types
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from descent import nn, optim, schedules
+from descent import data, nn, optim, schedules, train
 
 REFERENCE = json.loads(pathlib.Path(__file__).with_name("reference").joinpath(
     "schedules.json").read_text())
@@ -394,13 +392,29 @@ def test_plateau_state_dict_round_trip():
 def test_plateau_on_epoch_end_watches_validation_loss_first():
     opt = plateau_optimizer()
     plateau = schedules.ReduceLROnPlateau(opt, patience=0)
-    history = types.SimpleNamespace(epoch_loss=[1.0], val_loss=[])
-    plateau.on_epoch_end(history)
+    history = train.History()
+    history.epoch_loss.append(1.0)
+    plateau.on_epoch_end(history)                 # no validation: the training loss
     assert plateau.best == 1.0
-    history.val_loss = [2.0]
+    history.val_loss.append(2.0)
     history.epoch_loss.append(0.5)
     plateau.on_epoch_end(history)                 # watches 2.0, not 0.5: worse, so a cut
     assert plateau.best == 1.0 and plateau.last_lr == [0.1 * 0.1, 0.05 * 0.1]
+
+
+def test_plateau_drives_fit():
+    X, y = data.spirals(n_per_class=20, seed=0)
+    model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.Tanh(), nn.Linear(8, 3, rng=1))
+    opt = optim.SGD(model.parameters(), lr=3.0)
+    plateau = schedules.ReduceLROnPlateau(opt, patience=1, factor=0.5)
+    history = train.fit(model, nn.CrossEntropyLoss(), opt, X, y, epochs=15, batch_size=None,
+                        callbacks=[plateau], progress=False)
+    assert np.all(np.diff(history.lr) <= 0) and history.lr[-1] < 3.0
+    replay = optim.SGD([nn.Parameter(np.zeros(1))], lr=3.0)     # one step per epoch here
+    watcher = schedules.ReduceLROnPlateau(replay, patience=1, factor=0.5)
+    for epoch, loss in enumerate(history.epoch_loss[:-1]):
+        watcher.step(loss)
+        assert replay.lr == history.lr[epoch + 1]
 
 
 def test_plateau_refuses_a_scheduled_rate():

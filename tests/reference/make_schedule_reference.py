@@ -134,12 +134,17 @@ def scheduler(opt, name, kw):
     if name == "warmup":
         start = kw.get("start_factor", 1 / 3)
         first = L.LinearLR(opt, start_factor=start, end_factor=1.0, total_iters=kw["warmup_steps"])
-        return L.SequentialLR(opt, [first, scheduler(opt, *kw["schedule"])],
+        return L.SequentialLR(opt, [first, scheduler(opt, *pair(kw["schedule"]))],
                               milestones=[kw["warmup_steps"]])
     if name == "sequential":
-        return L.SequentialLR(opt, [scheduler(opt, *s) for s in kw["schedules"]],
+        return L.SequentialLR(opt, [scheduler(opt, *pair(s)) for s in kw["schedules"]],
                               milestones=kw["milestones"])
     raise KeyError(name)
+
+
+def pair(spec):
+    """A nested schedule as (name, kwargs), from either that pair or a {"name", "kwargs"} record."""
+    return (spec["name"], spec["kwargs"]) if isinstance(spec, dict) else spec
 
 
 def jsonable(kw):
