@@ -9,7 +9,7 @@ import numpy as np
 
 from descent.optim.optimizer import Optimizer
 
-BLOCK_BYTES = 1 << 16  # per array: a few arrays of this size fit in a core's L2 cache
+BLOCK_BYTES = 1 << 18  # per array: the arrays of one block stay in the L2 and L3 caches
 
 
 class ElementwiseOptimizer(Optimizer):
