@@ -67,7 +67,7 @@ class ReLU(Module):
 
     def forward(self, x):
         self.mask = np.asarray(x) > 0
-        return np.where(self.mask, x, 0.0)
+        return np.fmax(x, 0.0)  # = where(x > 0, x, 0), NaN included, and several times faster
 
     def backward(self, grad_output):
         mask = self._cached("mask")
