@@ -3,6 +3,7 @@
 One colour per method everywhere (``color(name)``), log scales for losses, labelled axes.
 Every function draws on ``ax`` (a new figure if None) and returns the axes.
 """
+import re
 import zlib
 
 import matplotlib.pyplot as plt
@@ -162,6 +163,20 @@ def animate(f, paths, interval=80, frames=None, bounds=None, title=None, dpi=60)
 
     movie = animation.FuncAnimation(fig, draw, frames=frames, interval=interval, blit=True)
     with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": dpi}):
-        html = HTML(movie.to_jshtml(default_mode="once"))
+        page = movie.to_jshtml(default_mode="once")
     plt.close(fig)
-    return html
+    return HTML(_without_icon_font(page))
+
+
+_ICONS = {"fa-play fa-flip-horizontal": "&#9664;", "fa-play": "&#9654;", "fa-pause": "&#10074;&#10074;",
+          "fa-step-backward": "|&#9664;", "fa-step-forward": "&#9654;|",
+          "fa-fast-backward": "&#9198;", "fa-fast-forward": "&#9197;",
+          "fa-minus": "&minus;", "fa-plus": "+"}
+
+
+def _without_icon_font(page):
+    """matplotlib's player loads its button icons from a CDN; use plain characters instead, so the
+    page needs nothing from the network."""
+    page = re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">', "", page)
+    return re.sub(r'<i class="fa ([a-z -]+)"></i>',
+                  lambda m: _ICONS.get(m.group(1).strip(), ""), page)

@@ -10,20 +10,23 @@ from descent._random import as_generator
 
 
 def numerical_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar function f at the array x (x is restored)."""
+    """Central-difference gradient of the scalar function f at the array x.
+
+    Each element of x is moved to x_i ± h in place (so f may read x through a view, as a
+    module reads its parameters) and restored afterwards.
+    """
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"numerical_gradient needs a floating array, got dtype {x.dtype}")
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat = x.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
         f_plus = float(f(x))
-        flat[i] = old - h
+        x[index] = old - h
         f_minus = float(f(x))
-        flat[i] = old
-        grad.reshape(-1)[i] = (f_plus - f_minus) / (2.0 * h)
+        x[index] = old
+        grad[index] = (f_plus - f_minus) / (2.0 * h)
     return grad
 
 
