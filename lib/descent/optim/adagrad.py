@@ -1,0 +1,46 @@
+"""AdaGrad: per-coordinate rates from the running sum of squared gradients."""
+import numpy as np
+
+from descent._checks import check_nonnegative
+from descent.optim.elementwise import ElementwiseOptimizer, gradient
+
+
+class Adagrad(ElementwiseOptimizer):
+    """torch.optim.Adagrad (Duchi, Hazan and Singer 2011). With g = ∇L(θ) (negated if
+    ``maximize``), λ = weight_decay and t the step:
+
+        g ← g + λθ
+        G_t = G_{t−1} + g²            (G_0 = initial_accumulator_value)
+        θ ← θ − η/(1 + (t − 1)·lr_decay) · g/(√G_t + ε)
+
+    Textbook form: θ ← θ − η g/√(G_t + ε), ε inside the root and no ``lr_decay``. The library
+    follows torch: ε is added after the square root, and ``lr_decay`` divides the rate by
+    1 + (t − 1)·lr_decay (inverse-time decay, on top of any schedule given as ``lr``).
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
+                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize))
+
+    def _check_group(self, group):
+        for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            check_nonnegative(name, group[name])
+
+    def _update(self, param, grad, state, group, lr):
+        if not state:
+            state["step"] = 0
+            state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
+        state["step"] += 1
+        rate = lr / (1 + (state["step"] - 1) * group["lr_decay"])
+        eps, maximize, decay = group["eps"], group["maximize"], group["weight_decay"]
+        for p, g, total, d, s in self.blocks(param.data, grad, state["sum"], scratch=2):
+            g = gradient(g, p, d, maximize, decay)
+            np.multiply(g, g, out=s)
+            total += s
+            np.sqrt(total, out=s)
+            s += eps
+            np.divide(g, s, out=s)
+            s *= -rate
+            p += s

@@ -1,0 +1,95 @@
+"""Adam and AdamW: momentum on the gradient, per-coordinate scale from its square, bias-corrected."""
+import numpy as np
+
+from descent._checks import check_nonnegative, check_real
+from descent.optim.elementwise import ElementwiseOptimizer, gradient
+
+
+def check_betas(betas):
+    """Raise ValueError unless ``betas`` is a pair (β₁, β₂) with both in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        check_real(f"betas[{i}]", beta, low=0.0, high=1.0, high_open=True)
+
+
+class Adam(ElementwiseOptimizer):
+    """torch.optim.Adam (Kingma and Ba 2015). With g = ∇L(θ) (negated if ``maximize``),
+    λ = weight_decay and t the step (from 1):
+
+        g ← g + λθ                     (or, decoupled: θ ← θ(1 − ηλ))
+        m ← β₁ m + (1 − β₁) g
+        v ← β₂ v + (1 − β₂) g²
+        v̂max ← max(v̂max, v)            (amsgrad; then v̂max replaces v below)
+        θ ← θ − η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
+
+    This is the paper's Algorithm 1: ε is added to √v̂ = √(v/(1 − β₂ᵗ)). Keras and the paper's
+    "efficient" form add ε̂ to √v instead, θ ← θ − η√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(√v + ε̂); the two
+    agree for ε̂ = ε√(1 − β₂ᵗ). AMSGrad (Reddi et al. 2018) takes the maximum of the raw v and,
+    as in torch, still bias-corrects it (the paper has no bias correction).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _check_group(self, group):
+        check_nonnegative("eps", group["eps"])
+        check_betas(group["betas"])
+        check_nonnegative("weight_decay", group["weight_decay"])
+
+    def _update(self, param, grad, state, group, lr):
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param.data)
+            state["exp_avg_sq"] = np.zeros_like(param.data)
+        amsgrad = group["amsgrad"]
+        if amsgrad and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = np.zeros_like(param.data)
+        state["step"] += 1
+        t = state["step"]
+        beta1, beta2 = group["betas"]
+        eps, decay = group["eps"], group["weight_decay"]
+        decoupled = group["decoupled_weight_decay"]
+        step_size = lr / (1 - beta1**t)
+        root_correction2 = (1 - beta2**t) ** 0.5
+        arrays = [param.data, grad, state["exp_avg"], state["exp_avg_sq"]]
+        arrays += [state["max_exp_avg_sq"]] if amsgrad else []
+        for p, g, m, v, *vmax, d, s in self.blocks(*arrays, scratch=2):
+            if decoupled and decay != 0:
+                p *= 1 - lr * decay
+            g = gradient(g, p, d, group["maximize"], 0.0 if decoupled else decay)
+            np.subtract(g, m, out=s)
+            s *= 1 - beta1
+            m += s
+            v *= beta2
+            np.multiply(g, g, out=s)
+            s *= 1 - beta2
+            v += s
+            if amsgrad:
+                np.maximum(vmax[0], v, out=vmax[0])
+            np.sqrt(vmax[0] if amsgrad else v, out=s)
+            s /= root_correction2
+            s += eps
+            np.divide(m, s, out=s)
+            s *= -step_size
+            p += s
+
+
+class AdamW(Adam):
+    """torch.optim.AdamW (Loshchilov and Hutter 2019): Adam with decoupled weight decay,
+
+        θ ← θ(1 − ηλ)   then the Adam step on the plain gradient,
+
+    and weight_decay = 1e-2 by default. The paper writes θ ← θ − η_t λ' θ with a schedule
+    multiplier η_t that does not include the rate α, so torch's λ equals the paper's λ'/α.
+    L2 regularization (Adam's ``weight_decay``) instead adds λθ to g, where the division by
+    √v̂ shrinks the decay of coordinates with large gradients.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

@@ -1,0 +1,53 @@
+"""Adamax: Adam with the infinity norm in place of the root mean square."""
+import numpy as np
+
+from descent._checks import check_nonnegative
+from descent.optim.adam import check_betas
+from descent.optim.elementwise import ElementwiseOptimizer, gradient
+
+
+class Adamax(ElementwiseOptimizer):
+    """torch.optim.Adamax (Kingma and Ba 2015, section 7.1). With g = ∇L(θ) (negated if
+    ``maximize``), λ = weight_decay and t the step:
+
+        g ← g + λθ
+        m ← β₁ m + (1 − β₁) g
+        u ← max(β₂ u, |g| + ε)
+        θ ← θ − η/(1 − β₁ᵗ) · m/u
+
+    The paper's u_t = max(β₂ u, |g|) has no ε; torch puts ε inside the maximum, so a coordinate
+    whose gradient has always been 0 divides 0 by ε rather than by 0. The library follows torch.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _check_group(self, group):
+        check_nonnegative("eps", group["eps"])
+        check_betas(group["betas"])
+        check_nonnegative("weight_decay", group["weight_decay"])
+
+    def _update(self, param, grad, state, group, lr):
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param.data)
+            state["exp_inf"] = np.zeros_like(param.data)
+        state["step"] += 1
+        beta1, beta2 = group["betas"]
+        eps = group["eps"]
+        step_size = lr / (1 - beta1 ** state["step"])
+        for p, g, m, u, d, s in self.blocks(param.data, grad, state["exp_avg"], state["exp_inf"],
+                                            scratch=2):
+            g = gradient(g, p, d, group["maximize"], group["weight_decay"])
+            np.subtract(g, m, out=s)
+            s *= 1 - beta1
+            m += s
+            u *= beta2
+            np.abs(g, out=s)
+            s += eps
+            np.maximum(u, s, out=u)
+            np.divide(m, u, out=s)
+            s *= -step_size
+            p += s

@@ -1,0 +1,56 @@
+"""Base class for optimizers whose update is elementwise: it runs in cache-sized blocks.
+
+An update such as Adam's is a dozen elementwise operations. Applied to whole arrays, each
+operation streams every array through memory again; applied block by block, the intermediates
+stay in the processor's cache and memory sees each array about once per step. Scratch space is
+allocated once per optimizer and reused, so a step allocates nothing parameter-sized.
+"""
+import numpy as np
+
+from descent.optim.optimizer import Optimizer
+
+BLOCK_BYTES = 1 << 18  # per array: the arrays of one block stay in the L2 and L3 caches
+
+
+class ElementwiseOptimizer(Optimizer):
+    """An Optimizer whose ``_update`` loops ``for views in self.blocks(...)``."""
+
+    def __init__(self, params, defaults):
+        self._scratch = {}
+        super().__init__(params, defaults)
+
+    def blocks(self, *arrays, scratch=0):
+        """Yield matching flat views of ``arrays`` (same size, C-contiguous), block by block,
+        followed by ``scratch`` work arrays of the block's length and the first array's dtype.
+
+        Arrays that are not C-contiguous are yielded whole, once, with fresh scratch arrays.
+        """
+        first = arrays[0]
+        if not all(a.flags.c_contiguous for a in arrays):
+            yield (*arrays, *(np.empty_like(first) for _ in range(scratch)))
+            return
+        flats = [a.reshape(-1) for a in arrays]
+        block = max(1, BLOCK_BYTES // first.itemsize)
+        work = self._workspace(first.dtype, scratch, min(block, first.size))
+        for start in range(0, first.size, block):
+            stop = min(start + block, first.size)
+            yield (*(f[start:stop] for f in flats), *(w[:stop - start] for w in work))
+
+    def _workspace(self, dtype, count, length):
+        space = self._scratch.get(dtype)
+        if space is None or space.shape[0] < count or space.shape[1] < length:
+            rows = max(count, 0 if space is None else space.shape[0])
+            cols = max(length, 0 if space is None else space.shape[1])
+            space = self._scratch[dtype] = np.empty((rows, cols), dtype=dtype)
+        return space[:count]
+
+
+def gradient(g, param, out, maximize, weight_decay):
+    """The gradient an update uses: g, negated if ``maximize``, plus weight_decay·θ (L2).
+
+    Returns g itself when there is nothing to add, else writes into ``out`` and returns it.
+    """
+    if weight_decay != 0:
+        np.multiply(param, weight_decay, out=out)
+        return np.subtract(out, g, out=out) if maximize else np.add(out, g, out=out)
+    return np.negative(g, out=out) if maximize else g

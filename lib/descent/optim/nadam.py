@@ -1,0 +1,76 @@
+"""NAdam: Adam with Nesterov momentum and a warming-up momentum schedule."""
+import numpy as np
+
+from descent._checks import check_nonnegative
+from descent.optim.adam import check_betas
+from descent.optim.elementwise import ElementwiseOptimizer, gradient
+
+
+class NAdam(ElementwiseOptimizer):
+    """torch.optim.NAdam (Dozat 2016). With g = ∇L(θ) (negated if ``maximize``), λ = weight_decay,
+    ψ = momentum_decay and t the step:
+
+        g ← g + λθ                     (or, decoupled: θ ← θ(1 − ηλ))
+        μ_t = β₁(1 − ½·0.96^(tψ));  P_t = μ_1 μ_2 ⋯ μ_t
+        m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²;   d = √(v/(1 − β₂ᵗ)) + ε
+        θ ← θ − η(1 − μ_t)/(1 − P_t) · g/d − η μ_{t+1}/(1 − P_t μ_{t+1}) · m/d
+
+    Textbook form (Dozat's, or Keras'): a constant μ = β₁ gives
+    θ ← θ − η(β₁ m̂ + (1 − β₁) g/(1 − β₁ᵗ))/(√v̂ + ε), Adam with the momentum look-ahead of
+    Nesterov. The library follows torch's schedule μ_t, which warms momentum up from about β₁/2.
+    torch keeps P_t in a float32 scalar; so does the library (rounded to float32 every step), so
+    that trajectories agree to rounding rather than to about 1e-9.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _check_group(self, group):
+        check_nonnegative("eps", group["eps"])
+        check_betas(group["betas"])
+        check_nonnegative("weight_decay", group["weight_decay"])
+        check_nonnegative("momentum_decay", group["momentum_decay"])
+
+    def _update(self, param, grad, state, group, lr):
+        if not state:
+            state["step"] = 0
+            state["mu_product"] = 1.0
+            state["exp_avg"] = np.zeros_like(param.data)
+            state["exp_avg_sq"] = np.zeros_like(param.data)
+        state["step"] += 1
+        t = state["step"]
+        beta1, beta2 = group["betas"]
+        eps, decay, psi = group["eps"], group["weight_decay"], group["momentum_decay"]
+        decoupled = group["decoupled_weight_decay"]
+        correction2 = 1 - beta2**t
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        product = float(np.float32(state["mu_product"]) * np.float32(mu))
+        state["mu_product"] = product
+        grad_coef = -lr * (1.0 - mu) / (1.0 - product)
+        avg_coef = -lr * mu_next / (1.0 - product * mu_next)
+        for p, g, m, v, d, s in self.blocks(param.data, grad, state["exp_avg"],
+                                            state["exp_avg_sq"], scratch=2):
+            if decoupled and decay != 0:
+                p *= 1 - lr * decay
+            g = gradient(g, p, d, group["maximize"], 0.0 if decoupled else decay)
+            np.subtract(g, m, out=s)
+            s *= 1 - beta1
+            m += s
+            v *= beta2
+            np.multiply(g, g, out=s)
+            s *= 1 - beta2
+            v += s
+            np.divide(v, correction2, out=s)
+            np.sqrt(s, out=s)
+            s += eps
+            np.divide(g, s, out=d)
+            d *= grad_coef
+            p += d
+            np.divide(m, s, out=s)
+            s *= avg_coef
+            p += s

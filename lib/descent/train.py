@@ -1,0 +1,249 @@
+"""One training loop for every method, trajectories on test problems, and the LR range test.
+
+``fit`` trains a ``descent.nn`` model on mini-batches and records a ``History``; ``minimize``
+follows an optimizer on a test problem from ``descent.problems``; ``lr_find`` runs Smith's
+learning-rate range test.
+"""
+import math
+import warnings
+
+import numpy as np
+from tqdm import tqdm
+
+from descent._checks import check_int, check_real
+from descent.nn.losses import CrossEntropyLoss
+from descent.nn.module import Parameter
+from descent.nn.utils import clip_grad_norm_
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced a loss that is inf or nan."""
+
+
+class History:
+    """What a run of ``fit`` recorded.
+
+    Per step: ``loss`` (the mini-batch loss), ``lr`` (the rate the step used), ``grad_norm``
+    (the gradients' joint 2-norm, before any clipping). Per epoch: ``epoch_loss`` (the mean of
+    the epoch's mini-batch losses), and with validation data ``val_loss`` and, for
+    classification, ``val_accuracy``. Each is a list while training runs and a numpy array after.
+    """
+
+    fields = ("loss", "lr", "grad_norm", "epoch_loss", "val_loss", "val_accuracy")
+
+    def __init__(self):
+        for name in self.fields:
+            setattr(self, name, [])
+
+    def finish(self):
+        """Turn the lists into arrays (``fit`` calls this at the end)."""
+        for name in self.fields:
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.float64))
+        return self
+
+    @property
+    def steps(self):
+        return len(self.loss)
+
+    def __repr__(self):
+        last = f", last epoch loss {self.epoch_loss[-1]:.4g}" if len(self.epoch_loss) else ""
+        return f"History({self.steps} steps, {len(self.epoch_loss)} epochs{last})"
+
+
+def _check_data(X, y):
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}")
+    if len(X) == 0:
+        raise ValueError("X and y are empty")
+    return X, y
+
+
+def _global_norm(params):
+    return math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params))
+
+
+def evaluate(model, loss_fn, X, y):
+    """Loss (and accuracy, for CrossEntropyLoss) of ``model`` on (X, y) in evaluation mode."""
+    X, y = _check_data(X, y)
+    was_training = model.training
+    model.eval()
+    output = model(X)
+    model.train(was_training)
+    loss = loss_fn(output, y)
+    accuracy = float((output.argmax(axis=1) == y).mean()) if isinstance(loss_fn, CrossEntropyLoss) else None
+    return loss, accuracy
+
+
+def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_grad_norm=None,
+        validation=None, callbacks=(), progress=None):
+    """Train ``model`` with ``optimizer`` on mini-batches of (X, y) and return a ``History``.
+
+    Each epoch visits the samples in an order shuffled by a generator seeded with ``seed``
+    (``batch_size=None`` is full-batch gradient descent). One step: forward, loss, backward,
+    optional clipping of the gradients' joint norm to ``clip_grad_norm``, ``optimizer.step()``.
+    ``validation=(X_val, y_val)`` is evaluated after every epoch. At the end of every epoch each
+    callback gets ``on_epoch_end(history)`` (for example ``schedules.ReduceLROnPlateau``), or is
+    called with the history if it is a plain function. ``progress``: True shows a progress bar,
+    False never, None (default) only when the output is a terminal.
+
+    A loss that is inf or nan stops training with ``NonFiniteLossError``, naming the step, the
+    rate and the last finite loss.
+    """
+    X, y = _check_data(X, y)
+    epochs = check_int("epochs", epochs, low=1)
+    batch_size = len(X) if batch_size is None else check_int("batch_size", batch_size, low=1)
+    if clip_grad_norm is not None:
+        check_real("clip_grad_norm", clip_grad_norm, low=0.0, low_open=True)
+    if validation is not None:
+        validation = _check_data(*validation)
+    params = model.parameters()
+    rng = np.random.default_rng(seed)
+    history = History()
+    batches = math.ceil(len(X) / batch_size)
+    bar = tqdm(total=epochs * batches, disable=None if progress is None else not progress,
+               unit="step", leave=False)
+    model.train()
+    try:
+        for epoch in range(epochs):
+            order = rng.permutation(len(X))
+            epoch_losses = []
+            for start in range(0, len(X), batch_size):
+                batch = order[start:start + batch_size]
+                lr = optimizer.lr
+                optimizer.zero_grad()
+                loss = loss_fn(model(X[batch]), y[batch])
+                if not math.isfinite(loss):
+                    last = f"{history.loss[-1]:.6g}" if history.loss else "none (the first step)"
+                    raise NonFiniteLossError(
+                        f"loss is {loss} at step {history.steps + 1} (epoch {epoch + 1}) with "
+                        f"lr={lr:g}; last finite loss: {last}. Lower the learning rate or clip "
+                        "the gradients (clip_grad_norm=...).")
+                model.backward(loss_fn.backward())
+                norm = (clip_grad_norm_(params, clip_grad_norm) if clip_grad_norm is not None
+                        else _global_norm(params))
+                optimizer.step()
+                history.loss.append(loss)
+                history.lr.append(lr)
+                history.grad_norm.append(norm)
+                epoch_losses.append(loss)
+                bar.update(1)
+            history.epoch_loss.append(float(np.mean(epoch_losses)))
+            if validation is not None:
+                val_loss, val_accuracy = evaluate(model, loss_fn, *validation)
+                history.val_loss.append(val_loss)
+                if val_accuracy is not None:
+                    history.val_accuracy.append(val_accuracy)
+            bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4g}")
+            for callback in callbacks:
+                hook = getattr(callback, "on_epoch_end", callback)
+                hook(history)
+    finally:
+        bar.close()
+    return history.finish()
+
+
+def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):
+    """Follow ``optimizer`` on the test problem ``f`` and return the path, shape (steps + 1, dim).
+
+    ``optimizer`` is an optimizer class (``optim.SGD``, ``optim.Adam``, ``optim.LBFGS``, …),
+    built on one parameter at ``x0`` (default ``f.x0``) with ``hyperparameters``. Each step calls
+    ``optimizer.step(closure)``, where the closure writes ∇f into the gradient and returns f, so
+    methods that need several evaluations per step work too. A run that leaves the finite numbers
+    stops there with a RuntimeWarning; the path ends at the last finite point.
+    """
+    steps = check_int("steps", steps, low=0)
+    theta = Parameter(f.x0 if x0 is None else x0)
+    opt = optimizer([theta], **hyperparameters)
+
+    def closure():
+        theta.grad[...] = f.grad(theta.data)
+        return f(theta.data)
+
+    path = [theta.data.copy()]
+    for step in range(steps):
+        with np.errstate(over="ignore", invalid="ignore"):
+            opt.step(closure)
+        if not np.all(np.isfinite(theta.data)):
+            warnings.warn(f"{type(opt).__name__} left the finite numbers at step {step + 1} "
+                          f"(lr={opt.lr:g}); the path stops at step {step}", RuntimeWarning,
+                          stacklevel=2)
+            break
+        path.append(theta.data.copy())
+    return np.array(path)
+
+
+class LRFinderResult:
+    """The LR range test's record: ``lrs``, raw ``losses``, ``smoothed`` losses, and two readings:
+    ``steepest`` (the rate where the smoothed loss falls fastest per decade, Smith's choice) and
+    ``min_loss_lr`` (the rate of the lowest smoothed loss; a tenth of it is a common pick)."""
+
+    def __init__(self, lrs, losses, smoothed):
+        self.lrs, self.losses, self.smoothed = np.asarray(lrs), np.asarray(losses), np.asarray(smoothed)
+        self.min_loss_lr = float(self.lrs[np.argmin(self.smoothed)])
+        best = int(np.argmin(self.smoothed))
+        if best >= 2:
+            slopes = np.gradient(self.smoothed[:best + 1], np.log10(self.lrs[:best + 1]))
+            self.steepest = float(self.lrs[int(np.argmin(slopes))])
+        else:
+            self.steepest = float(self.lrs[0])
+
+    def __repr__(self):
+        return (f"LRFinderResult({len(self.lrs)} steps, steepest={self.steepest:.3g}, "
+                f"min_loss_lr={self.min_loss_lr:.3g})")
+
+
+def lr_find(model, loss_fn, optimizer, X, y, start_lr=1e-7, end_lr=10.0, steps=100,
+            batch_size=32, seed=0, smoothing=0.98, divergence=4.0, **hyperparameters):
+    """The learning-rate range test (Smith 2017): train for ``steps`` mini-batches while the rate
+    grows geometrically from ``start_lr`` to ``end_lr``, η_k = start·(end/start)^(k/(steps−1)),
+    and record the loss. Stops early once the smoothed loss exceeds ``divergence`` times its
+    minimum or is not finite. The model's parameters are restored afterwards.
+
+    The smoothed loss is a bias-corrected exponential moving average with factor ``smoothing``.
+    """
+    X, y = _check_data(X, y)
+    check_real("start_lr", start_lr, low=0.0, low_open=True)
+    check_real("end_lr", end_lr, low=start_lr, low_open=True)
+    steps = check_int("steps", steps, low=2)
+    check_real("smoothing", smoothing, low=0.0, high=1.0, high_open=True)
+    check_real("divergence", divergence, low=1.0, low_open=True)
+    params = model.parameters()
+    saved = [p.data.copy() for p in params]
+    ratio = end_lr / start_lr
+    opt = optimizer(params, lr=lambda t: start_lr * ratio ** (t / (steps - 1)), **hyperparameters)
+    rng = np.random.default_rng(seed)
+    batch_size = min(check_int("batch_size", batch_size, low=1), len(X))
+    lrs, losses, smoothed = [], [], []
+    average, best = 0.0, math.inf
+    order, position = rng.permutation(len(X)), 0
+    model.train()
+    try:
+        for k in range(steps):
+            if position + batch_size > len(X):
+                order, position = rng.permutation(len(X)), 0
+            batch = order[position:position + batch_size]
+            position += batch_size
+            lr = opt.lr
+            opt.zero_grad()
+            loss = loss_fn(model(X[batch]), y[batch])
+            if not math.isfinite(loss):
+                break
+            model.backward(loss_fn.backward())
+            opt.step()
+            average = smoothing * average + (1 - smoothing) * loss
+            value = average / (1 - smoothing ** (k + 1))
+            lrs.append(lr)
+            losses.append(loss)
+            smoothed.append(value)
+            best = min(best, value)
+            if value > divergence * best:
+                break
+    finally:
+        for p, data in zip(params, saved):
+            p.data[...] = data
+            p.grad[...] = 0.0
+    if len(lrs) < 2:
+        raise NonFiniteLossError(f"the loss was not finite from the first rate {start_lr:g}: "
+                                 "lower start_lr")
+    return LRFinderResult(lrs, losses, smoothed)

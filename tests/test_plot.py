@@ -1,0 +1,47 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from descent import optim, plot, problems, train
+
+
+def teardown_function():
+    plt.close("all")
+
+
+def test_each_method_keeps_one_colour_whatever_the_label():
+    assert plot.color("Adam") == plot.color("adam (lr=0.1)") == plot.color("Adam, β₁=0.5")
+    assert plot.color("SGD") != plot.color("Adam")
+    assert plot.color("my method") == plot.color("my method")
+
+
+def test_contour_draws_every_path_and_the_minimum():
+    f = problems.rosenbrock()
+    paths = {"SGD": train.minimize(f, optim.SGD, steps=50, lr=1e-3),
+             "momentum": train.minimize(f, optim.SGD, steps=50, lr=1e-3, momentum=0.9)}
+    ax = plot.contour(f, paths)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert {"SGD", "momentum", "minimum"} <= set(labels)
+    sgd = next(line for line in ax.get_lines() if line.get_label() == "SGD")
+    np.testing.assert_array_equal(sgd.get_xdata(), paths["SGD"][:, 0])
+    assert sgd.get_color() == plot.color("SGD")
+
+
+def test_contour_rejects_problems_that_are_not_two_dimensional():
+    with pytest.raises(ValueError, match="dim=5"):
+        plot.contour(problems.rosenbrock(dim=5))
+
+
+def test_curves_and_schedules_plot_the_values_given():
+    ax = plot.curves({"SGD": np.array([4.0, 2.0, 1.0])})
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [4.0, 2.0, 1.0])
+    assert ax.get_yscale() == "log"
+    ax = plot.schedules({"halving": lambda t: 0.5**t}, steps=4)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [1, 0.5, 0.25, 0.125])
+
+
+def test_animate_returns_self_contained_html():
+    f = problems.quadratic(condition_number=5)
+    html = plot.animate(f, {"SGD": train.minimize(f, optim.SGD, steps=10, lr=0.1)}, frames=5)
+    assert "<script" in html.data and "data:image/jpeg;base64" in html.data
+    assert "https://" not in html.data and "http://" not in html.data

@@ -1,0 +1,166 @@
+import math
+
+import numpy as np
+import pytest
+
+from descent import data, nn, optim, problems, train
+
+
+def small_classifier(seed=0):
+    rng = np.random.default_rng(seed)
+    return nn.Sequential(nn.Linear(2, 16, rng=rng), nn.Tanh(), nn.Linear(16, 3, rng=rng))
+
+
+def test_fit_learns_spirals_and_records_every_step():
+    X, y = data.spirals(n_per_class=60, seed=1)
+    model = small_classifier()
+    opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    history = train.fit(model, nn.CrossEntropyLoss(), opt, X, y, epochs=30, batch_size=30,
+                        validation=(X, y))
+    steps_per_epoch = math.ceil(len(X) / 30)
+    assert history.loss.shape == history.lr.shape == history.grad_norm.shape == (30 * steps_per_epoch,)
+    assert history.epoch_loss.shape == history.val_loss.shape == history.val_accuracy.shape == (30,)
+    assert np.all(history.lr == 0.5)
+    assert history.epoch_loss[-1] < 0.5 * history.epoch_loss[0]
+    assert history.val_accuracy[-1] > 0.8
+    # The epoch loss is the mean of that epoch's mini-batch losses.
+    assert history.epoch_loss[0] == pytest.approx(history.loss[:steps_per_epoch].mean())
+
+
+def test_fit_is_reproducible_with_a_seed_and_differs_with_another():
+    X, y = data.spirals(n_per_class=30, seed=2)
+
+    def run(seed):
+        model = small_classifier()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return train.fit(model, nn.CrossEntropyLoss(), opt, X, y, epochs=3, batch_size=16, seed=seed).loss
+
+    np.testing.assert_array_equal(run(0), run(0))
+    assert not np.array_equal(run(0), run(1))
+
+
+def test_full_batch_fit_equals_the_hand_written_gradient_descent_loop():
+    X, y = data.linear_regression(n=50, d=3, seed=0)
+    model_a, model_b = nn.Linear(3, 1, rng=5), nn.Linear(3, 1, rng=5)
+    loss_fn = nn.MSELoss()
+    history = train.fit(model_a, loss_fn, optim.SGD(model_a.parameters(), lr=0.1), X, y,
+                        epochs=20, batch_size=None)
+    for _ in range(20):
+        model_b.zero_grad()
+        loss_fn(model_b(X), y)
+        model_b.backward(loss_fn.backward())
+        for p in model_b.parameters():
+            p.data -= 0.1 * p.grad
+    for a, b in zip(model_a.parameters(), model_b.parameters()):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-13)
+    assert history.steps == 20
+
+
+def test_fit_records_the_rate_each_step_used_from_a_schedule():
+    X, y = data.linear_regression(n=40, d=2, seed=0)
+    model = nn.Linear(2, 1, rng=0)
+    opt = optim.SGD(model.parameters(), lr=lambda t: 0.1 * 0.5**t)
+    history = train.fit(model, nn.MSELoss(), opt, X, y, epochs=2, batch_size=10)
+    np.testing.assert_allclose(history.lr, 0.1 * 0.5 ** np.arange(8))
+
+
+def test_fit_clips_the_gradient_norm_and_records_it_before_clipping():
+    X, y = data.linear_regression(n=40, d=2, noise=0.0, seed=0)
+    y = 100 * y
+    model = nn.Linear(2, 1, rng=0)
+    seen = []
+
+    class Spy(optim.SGD):
+        def step(self, closure=None):
+            seen.append(math.sqrt(sum(float((p.grad**2).sum()) for p in model.parameters())))
+            return super().step(closure)
+
+    history = train.fit(model, nn.MSELoss(), Spy(model.parameters(), lr=1e-3), X, y, epochs=1,
+                        batch_size=40, clip_grad_norm=1.0)
+    assert history.grad_norm[0] > 10
+    assert seen[0] == pytest.approx(1.0, rel=1e-5)
+
+
+def test_divergence_stops_with_an_error_naming_step_rate_and_last_loss():
+    X, y = data.linear_regression(n=64, d=2, seed=0)
+    model = nn.Linear(2, 1, rng=0)
+    with pytest.raises(train.NonFiniteLossError, match=r"at step \d+ \(epoch \d+\) with lr=1e\+06; last finite loss"):
+        with np.errstate(over="ignore", invalid="ignore"):
+            train.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=1e6), X, y, epochs=50,
+                      batch_size=8)
+
+
+def test_callbacks_are_called_at_the_end_of_every_epoch():
+    X, y = data.linear_regression(n=20, d=1, seed=0)
+    model = nn.Linear(1, 1, rng=0)
+    calls = []
+
+    class Hook:
+        def on_epoch_end(self, history):
+            calls.append(("hook", len(history.epoch_loss)))
+
+    train.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, epochs=3,
+              callbacks=[Hook(), lambda h: calls.append(("fn", len(h.epoch_loss)))])
+    assert calls == [("hook", 1), ("fn", 1), ("hook", 2), ("fn", 2), ("hook", 3), ("fn", 3)]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(epochs=0), "epochs must be an integer >= 1"),
+    (dict(batch_size=0), "batch_size must be an integer >= 1"),
+    (dict(clip_grad_norm=-1.0), "clip_grad_norm must be in"),
+])
+def test_fit_rejects_bad_arguments(bad, message):
+    X, y = data.linear_regression(n=10, d=1, seed=0)
+    model = nn.Linear(1, 1, rng=0)
+    with pytest.raises(ValueError, match=message):
+        train.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, **bad)
+
+
+def test_fit_rejects_mismatched_data():
+    model = nn.Linear(1, 1, rng=0)
+    with pytest.raises(ValueError, match="different numbers of samples: 10 and 9"):
+        train.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1),
+                  np.zeros((10, 1)), np.zeros((9, 1)))
+
+
+def test_minimize_follows_gradient_descent_exactly():
+    f = problems.quadratic(condition_number=10)
+    path = train.minimize(f, optim.SGD, steps=30, lr=0.05)
+    expected = [f.x0]
+    for _ in range(30):
+        expected.append(expected[-1] - 0.05 * f.grad(expected[-1]))
+    np.testing.assert_allclose(path, np.array(expected), rtol=1e-14)
+    assert path.shape == (31, 2)
+
+
+def test_minimize_stops_with_a_warning_when_the_path_diverges():
+    f = problems.quadratic(condition_number=10)
+    with pytest.warns(RuntimeWarning, match="left the finite numbers at step"):
+        path = train.minimize(f, optim.SGD, steps=2000, lr=1.0)
+    assert np.all(np.isfinite(path)) and len(path) < 2001
+
+
+def test_lr_find_spans_the_rates_restores_the_model_and_finds_a_sensible_rate():
+    X, Xt, y, yt = data.digits()
+    model = nn.Sequential(nn.Linear(64, 32, rng=0), nn.ReLU(), nn.Linear(32, 10, rng=1))
+    before = [p.data.copy() for p in model.parameters()]
+    result = train.lr_find(model, nn.CrossEntropyLoss(), optim.SGD, X, y, start_lr=1e-5,
+                           end_lr=100.0, steps=120)
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.data, b)
+    assert result.lrs[0] == pytest.approx(1e-5)
+    ratios = result.lrs[1:] / result.lrs[:-1]
+    np.testing.assert_allclose(ratios, (100.0 / 1e-5) ** (1 / 119))
+    # Training digits with SGD works for rates of order 0.01 to 1; the test must land there.
+    assert 1e-3 < result.steepest < 5 and 1e-2 < result.min_loss_lr < 20
+
+
+def test_lr_find_stops_once_the_loss_blows_up():
+    X, y = data.linear_regression(n=200, d=3, seed=0)
+    model = nn.Linear(3, 1, rng=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = train.lr_find(model, nn.MSELoss(), optim.SGD, X, y, start_lr=1e-4, end_lr=1e3,
+                               steps=200)
+    # Gradient descent on this regression diverges above about lr = 1; the test stops there.
+    assert len(result.lrs) < 200 and 0.5 < result.lrs[-1] < 50
+    assert result.smoothed[-1] > 4 * result.smoothed.min() or not np.isfinite(result.losses[-1])
