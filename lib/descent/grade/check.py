@@ -14,6 +14,7 @@ For each assignment folder in ``solutions/`` (nbgrader's source directory here):
 Exits 1 and says what is wrong when a check fails.
 """
 import argparse
+import concurrent.futures
 import csv
 import os
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 
+from descent.grade.batch import default_jobs
 from descent.grade.course import notebook_names
 
 
@@ -37,11 +39,17 @@ def run(command, root, **kwargs):
     return subprocess.run(command, cwd=root, env=env, text=True, capture_output=True, **kwargs)
 
 
+def in_parallel(function, items):
+    """function(item) for every item, as many at once as there are cores, in the items' order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=default_jobs()) as pool:
+        return list(pool.map(function, items))
+
+
 def check_release(root, names):
     """Regenerate exercises/ and compare with what is committed; return a list of problems."""
     problems = []
-    for name in names:
-        done = run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--no-db", "--force"], root)
+    generate = [sys.executable, "-m", "nbgrader", "generate_assignment", "--no-db", "--force"]
+    for name, done in zip(names, in_parallel(lambda name: run(generate + [name], root), names)):
         if done.returncode != 0:
             problems.append(f"nbgrader generate_assignment {name} failed:\n{done.stdout}{done.stderr}")
     diff = run(["git", "diff", "--stat", "--exit-code", "--", "exercises/"], root)
@@ -66,7 +74,8 @@ def check_release(root, names):
 
 
 def check_grades(root, name, timeout):
-    """Grade the reference solution and the blank exercise through the command; return problems."""
+    """Grade the reference solution and the blank exercise through the command; return the
+    problems and a line that reports the scores."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="descent-check-") as work:
         downloads = os.path.join(work, "downloads")
@@ -77,9 +86,9 @@ def check_grades(root, name, timeout):
                 shutil.copy(os.path.join(root, folder, name, notebook + ".ipynb"), target)
         out = os.path.join(work, "out")
         done = run([sys.executable, "-m", "descent.grade", os.path.join(root, "solutions", name), downloads,
-                    "--out", out, "--timeout", str(timeout), "--quiet"], root)
+                    "--out", out, "--timeout", str(timeout), "--jobs", "1", "--quiet"], root)
         if done.returncode != 0:
-            return [f"{name}: python -m descent.grade failed:\n{done.stdout}{done.stderr}"]
+            return [f"{name}: python -m descent.grade failed:\n{done.stdout}{done.stderr}"], f"{name}: not graded"
         with open(os.path.join(out, "grades.csv"), newline="") as f:
             rows = {r["student_id"]: r for r in csv.DictReader(f)}
         with open(os.path.join(out, "notes.csv"), newline="") as f:
@@ -93,8 +102,8 @@ def check_grades(root, name, timeout):
         for student in ("reference", "blank"):
             if notes[student]["status"] != "graded":
                 problems.append(f"{name}: grading the {student} notebook reported: {notes[student]['notes']}")
-        print(f"{name}: reference {reference['total']}/{reference['max']}, blank {blank['total']}/{blank['max']}")
-    return problems
+        line = f"{name}: reference {reference['total']}/{reference['max']}, blank {blank['total']}/{blank['max']}"
+    return problems, line
 
 
 def main(argv=None):
@@ -106,8 +115,9 @@ def main(argv=None):
     names = assignments(root)
     print(f"graded exercises: {', '.join(names) or 'none yet'}")
     problems = check_release(root, names)
-    for name in names:
-        problems += check_grades(root, name, args.timeout)
+    for found, line in in_parallel(lambda name: check_grades(root, name, args.timeout), names):
+        print(line)
+        problems += found
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     print("exercises: ok" if not problems else f"exercises: {len(problems)} problem(s)")
