@@ -267,8 +267,10 @@ def test_submissions_are_found_in_both_layouts_and_odd_folders_are_explained(tmp
     assert [kind for kind, _ in found["dan"].problems] == ["missing"]
     assert [kind for kind, _ in found["eve"].problems] == ["layout"] and not found["eve"].files
     assert [kind for kind, _ in found["fay"].problems] == ["duplicate"]
-    several = submissions.find(str(tmp_path), ["part1", "part2"])
-    assert [kind for kind, _ in {s.student: s for s in several}["ann"].problems] == ["layout"]
+    fab.write(nb, str(tmp_path / "gus" / "part1.ipynb"))
+    several = {s.student: s for s in submissions.find(str(tmp_path), ["part1", "part2"])}
+    assert [kind for kind, _ in several["ann"].problems] == ["layout"]
+    assert list(several["gus"].files) == ["part1"] and "part2.ipynb" in several["gus"].warnings[0][1]
 
 
 def test_stripped_metadata_is_restored_by_matching_cells_with_the_release(tmp_path):

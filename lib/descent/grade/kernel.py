@@ -26,7 +26,10 @@ def apply_limits(argv):
         if arg in LIMITS:
             value = int(next(args))
             if value > 0:
-                resource.setrlimit(LIMITS[arg], (value, value))
+                try:
+                    resource.setrlimit(LIMITS[arg], (value, value))
+                except (ValueError, OSError):  # a platform that cannot set this limit (macOS: RLIMIT_AS)
+                    pass
         else:
             rest.append(arg)
     return rest

@@ -53,6 +53,10 @@ def find(folder, notebooks):
         found[student] = Submission(student, files, problems)
     for submission in found.values():
         check(submission)
+        absent = [n for n in notebooks if n not in submission.files]
+        if submission.files and absent:
+            submission.warnings.append(("absent", "Not submitted: " + ", ".join(n + ".ipynb" for n in absent)
+                                        + " (its tests score 0)."))
     return [found[s] for s in sorted(found)]
 
 
