@@ -137,7 +137,7 @@ def feedback(batch, student):
 
 def test_the_command_succeeds_and_prints_a_summary_with_a_progress_bar(batch):
     assert batch["code"] == 0
-    assert f"{len(CASES)} submissions" in batch["printed"]
+    assert f"{len(CASES)} submissions: 12 graded, 2 failed while grading, 3 not gradable" in batch["printed"]
     assert "grades.csv" in batch["printed"]
     assert "grading [" in batch["progress"] and f"{len(CASES) - 3}/{len(CASES) - 3}" in batch["progress"]
 

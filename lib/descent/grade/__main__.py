@@ -1,5 +1,6 @@
 """Command line: ``python -m descent.grade ASSIGNMENT SUBMISSIONS --out OUTDIR``."""
 import argparse
+import collections
 import statistics
 import sys
 import time
@@ -46,12 +47,17 @@ class ProgressBar:
         print("\r" + line if tty else line, end="" if tty and done < total else "\n", file=sys.stderr, flush=True)
 
 
+def shorten(text, width=90):
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + " …"
+
+
 def summary(result):
     rows = result.rows
     totals = [r.total for r in rows]
-    graded = [r for r in rows if r.status.startswith("graded")]
+    count = collections.Counter(r.status for r in rows)
     full = sum(r.total == r.max for r in rows)
-    lines = [f"{len(rows)} submissions, {len(graded)} graded, {len(rows) - len(graded)} not gradable, "
+    lines = [f"{len(rows)} submissions: {count['graded'] + count['graded with notes']} graded, "
+             f"{count['grading failed']} failed while grading, {count['not graded']} not gradable; "
              f"in {result.seconds:.0f} s",
              f"scores out of {result.rows[0].max:g}: mean {statistics.mean(totals):.2f}, "
              f"median {statistics.median(totals):g}, full marks {full}, zero {sum(t == 0 for t in totals)}"
@@ -59,7 +65,7 @@ def summary(result):
     noted = [r for r in rows if r.notes]
     if noted:
         lines.append(f"{len(noted)} with notes (details in notes.csv and each feedback page):")
-        lines += [f"  {r.student}: {r.status}; {r.notes[0][:100]}" for r in noted[:20]]
+        lines += [f"  {r.student}: {r.status}; {shorten(r.notes[0])}" for r in noted[:20]]
         if len(noted) > 20:
             lines.append(f"  ... and {len(noted) - 20} more")
     lines.append(f"wrote {result.out}/grades.csv, notes.csv and feedback/")
