@@ -268,6 +268,20 @@ def test_clip_grad_norm_matches_torch(name):
     assert_close(params[1].grad, r["clipped1"])
 
 
+def test_clip_grad_norm_with_non_finite_gradients_behaves_as_torch():
+    p = nn.Parameter(np.zeros(2))
+    p.grad[...] = [np.nan, 1.0]
+    assert np.isnan(nn.utils.clip_grad_norm_([p], 1.0))
+    assert np.isnan(p.grad).all()  # torch: tensor([nan, nan])
+    p.grad[...] = [np.inf, 1.0]
+    with np.errstate(invalid="ignore"):
+        assert nn.utils.clip_grad_norm_([p], 1.0) == np.inf
+    np.testing.assert_array_equal(p.grad, [np.nan, 0.0])  # torch: tensor([nan, 0.])
+    p.grad[...] = [np.inf, 1.0]
+    with pytest.raises(RuntimeError, match="the total norm of order 2.0 of the gradients is inf"):
+        nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
 def test_clip_grad_value_clamps_in_place():
     p = nn.Parameter(np.zeros(4))
     p.grad[...] = [-3.0, -0.5, 0.5, 3.0]
