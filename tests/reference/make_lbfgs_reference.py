@@ -5,7 +5,8 @@ Run with a Python that has torch 2.13 (never a dependency of the library or the 
     PYTHONPATH=lib python tests/reference/make_lbfgs_reference.py
 
 Writes tests/reference/lbfgs.npz: for each case, the flat parameters after every ``step`` and
-the number of closure calls so far. The test problems' losses and gradients are computed in
+the number of closure calls so far; and the closure calls that torch's strong-Wolfe LBFGS needs
+to reach ‖∇f‖ < 1e-8 on 2-D and 100-D Rosenbrock. The test problems' losses and gradients are computed in
 torch with the formulas of ``descent.problems``, operation for operation; the network's gradient
 comes from autograd. The two sides still round differently (torch's ``add_`` uses a fused
 multiply-add), and the tests allow 1e-8 relative: the cases stop before such differences grow.
@@ -100,6 +101,25 @@ def run(x0, loss_and_grad, options, steps):
     return np.array(iterates), np.array(counts)
 
 
+def evaluations_to_gradient_norm(dim, tolerance=1e-8):
+    """Closure calls of one long strong-Wolfe step on Rosenbrock from (−1.2, 1, …) until the first
+    evaluation with ‖∇f‖ < tolerance."""
+    x0, loss_and_grad = rosenbrock_case(dim)
+    x = torch.tensor(x0)
+    opt = torch.optim.LBFGS([x], max_iter=10000, max_eval=100000, tolerance_grad=1e-10,
+                            tolerance_change=0.0, line_search_fn="strong_wolfe")
+    norms = []
+
+    def closure():
+        loss, grad = loss_and_grad(x.detach())
+        x.grad = grad.clone()
+        norms.append(float(grad.norm()))
+        return loss
+
+    opt.step(closure)
+    return next(i + 1 for i, v in enumerate(norms) if v < tolerance)
+
+
 def main():
     out, index = {}, []
     mlp = mlp_case()
@@ -116,6 +136,9 @@ def main():
         index.append({"name": name, "problem": problem, "options": options})
         print(f"{name}: {counts[-1]} closure calls")
     out["cases"] = np.array(json.dumps(index))
+    for dim in (2, 100):
+        out[f"rosenbrock{dim}_evals_to_1e-8"] = evaluations_to_gradient_norm(dim)
+        print(f"rosenbrock({dim}): {out[f'rosenbrock{dim}_evals_to_1e-8']} evaluations to |g| < 1e-8")
     np.savez_compressed(os.path.join(HERE, "lbfgs.npz"), **out)
 
 

@@ -59,6 +59,10 @@ def gradcheck_module(module, x, h=1e-6, rng=None):
 
     Uses the scalar L = Σ r ⊙ module(x) with a fixed random r, so every output element matters.
     Returns ``{"input": err, "param0": err, ...}`` with relative errors.
+
+    Draw r from a different ``rng`` than x: the same seed gives r = x, a degenerate probe for
+    layers such as BatchNorm1d. The module is called many times, so its forward pass must be
+    deterministic (Dropout only in evaluation mode).
     """
     rng = as_generator(rng)
     x = np.array(x, dtype=np.float64)
