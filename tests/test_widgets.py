@@ -13,3 +13,17 @@ def test_lr_explorer_builds_its_sliders_and_redraws_without_a_front_end():
     demo.children[0].value = 0.1
     demo.update()
     plt.close("all")
+
+
+def test_start_explorer_draws_every_method_from_the_slider_start():
+    from descent import optim
+    f = problems.rosenbrock()
+    demo = widgets.start_explorer(f, {"GD": (optim.SGD, {"lr": 1e-3}),
+                                      "Newton": (optim.Newton, {"hessian": f.hessian,
+                                                                "max_iter": 1})}, steps=5)
+    assert isinstance(demo, ipywidgets.interactive)
+    names = [child.description for child in demo.children if hasattr(child, "description")]
+    assert names[:3] == ["start θ₁", "start θ₂", "steps"]
+    demo.children[0].value = 0.5
+    demo.update()
+    plt.close("all")

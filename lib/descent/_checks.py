@@ -34,3 +34,11 @@ def check_int(name, value, *, low=None):
     if low is not None and value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def check_choice(name, value, choices):
+    """Raise ValueError unless ``value`` is one of ``choices`` (strings, compared exactly)."""
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value

@@ -142,7 +142,7 @@ def animate(f, paths, interval=80, frames=None, bounds=None, title=None, dpi=60)
 
     The result (``IPython.display.HTML``) plays in a notebook and in the static book without a
     kernel (matplotlib's ``to_jshtml``). ``frames`` caps the number of frames (default: the
-    longest path, at most 120, sub-sampled evenly).
+    longest path, at most 60, sub-sampled evenly).
     """
     from IPython.display import HTML
 

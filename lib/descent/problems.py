@@ -54,15 +54,19 @@ class Problem:
         return f"<Problem {self.name}, dim={self.dim}>"
 
 
-def quadratic(condition_number=10.0, dim=2, angle=0.0):
+def quadratic(condition_number=None, dim=2, angle=0.0):
     """f(x) = ½ xᵀAx, with the eigenvalues of A spread geometrically from μ = 1 to L = κ.
 
-    ``angle`` (radians, 2-D only) rotates the eigenvectors away from the axes. Minimum 0 at 0.
+    κ = ``condition_number`` defaults to 10 (to 1 for dim = 1, where A = [[1]]). ``angle`` (radians, 2-D only) rotates the eigenvectors away from the axes. Minimum 0 at 0.
     Attributes ``A``, ``L`` (largest eigenvalue) and ``mu`` (smallest) are exposed for analysis:
     gradient descent is stable for η < 2/L and contracts by max|1 − ηλ| per step.
     """
-    kappa = check_real("condition_number", condition_number, low=1.0)
     dim = check_int("dim", dim, low=1)
+    if condition_number is None:
+        condition_number = 10.0 if dim > 1 else 1.0
+    kappa = check_real("condition_number", condition_number, low=1.0)
+    if dim == 1 and kappa != 1.0:
+        raise ValueError(f"a 1-D quadratic has condition number 1, got condition_number={kappa!r}")
     eigenvalues = np.geomspace(1.0, kappa, dim)
     basis = np.eye(dim)
     if angle:

@@ -10,20 +10,23 @@ from descent._random import as_generator
 
 
 def numerical_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar function f at the array x (x is restored)."""
+    """Central-difference gradient of the scalar function f at the array x.
+
+    Each element of x is moved to x_i ± h in place (so f may read x through a view, as a
+    module reads its parameters) and restored afterwards.
+    """
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"numerical_gradient needs a floating array, got dtype {x.dtype}")
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat = x.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
         f_plus = float(f(x))
-        flat[i] = old - h
+        x[index] = old - h
         f_minus = float(f(x))
-        flat[i] = old
-        grad.reshape(-1)[i] = (f_plus - f_minus) / (2.0 * h)
+        x[index] = old
+        grad[index] = (f_plus - f_minus) / (2.0 * h)
     return grad
 
 
@@ -56,6 +59,10 @@ def gradcheck_module(module, x, h=1e-6, rng=None):
 
     Uses the scalar L = Σ r ⊙ module(x) with a fixed random r, so every output element matters.
     Returns ``{"input": err, "param0": err, ...}`` with relative errors.
+
+    Draw r from a different ``rng`` than x: the same seed gives r = x, a degenerate probe for
+    layers such as BatchNorm1d. The module is called many times, so its forward pass must be
+    deterministic (Dropout only in evaluation mode).
     """
     rng = as_generator(rng)
     x = np.array(x, dtype=np.float64)

@@ -17,11 +17,12 @@ def _as_input(layer, x, features=None):
     return x
 
 
-def _as_grad(layer, grad, like):
+def _as_grad(layer, grad, shape):
+    """Check that the incoming gradient dL/dy has the forward output's shape and return it."""
     grad = np.asarray(grad)
-    if grad.shape != like.shape:
+    if grad.shape != shape:
         raise ValueError(
-            f"{layer}.backward expected a gradient of shape {like.shape} "
+            f"{layer}.backward expected a gradient of shape {shape} "
             f"(the forward output's), got {grad.shape}")
     return grad
 
@@ -50,7 +51,7 @@ class Linear(Module):
 
     def backward(self, grad_output):
         x = self._cached("x")
-        g = _as_grad("Linear", grad_output, np.empty((x.shape[0], self.out_features)))
+        g = _as_grad("Linear", grad_output, (x.shape[0], self.out_features))
         self.weight.grad += g.T @ x
         if self.bias is not None:
             self.bias.grad += g.sum(axis=0)
@@ -70,7 +71,7 @@ class ReLU(Module):
 
     def backward(self, grad_output):
         mask = self._cached("mask")
-        return _as_grad("ReLU", grad_output, mask) * mask
+        return _as_grad("ReLU", grad_output, mask.shape) * mask
 
     def __repr__(self):
         return "ReLU()"
@@ -88,7 +89,7 @@ class LeakyReLU(Module):
 
     def backward(self, grad_output):
         mask = self._cached("mask")
-        return _as_grad("LeakyReLU", grad_output, mask) * np.where(mask, 1.0, self.negative_slope)
+        return _as_grad("LeakyReLU", grad_output, mask.shape) * np.where(mask, 1.0, self.negative_slope)
 
     def __repr__(self):
         return f"LeakyReLU(negative_slope={self.negative_slope})"
@@ -103,7 +104,7 @@ class Tanh(Module):
 
     def backward(self, grad_output):
         y = self._cached("y")
-        return _as_grad("Tanh", grad_output, y) * (1.0 - y**2)
+        return _as_grad("Tanh", grad_output, y.shape) * (1.0 - y**2)
 
     def __repr__(self):
         return "Tanh()"
@@ -125,7 +126,7 @@ class Sigmoid(Module):
 
     def backward(self, grad_output):
         y = self._cached("y")
-        return _as_grad("Sigmoid", grad_output, y) * y * (1.0 - y)
+        return _as_grad("Sigmoid", grad_output, y.shape) * y * (1.0 - y)
 
     def __repr__(self):
         return "Sigmoid()"
@@ -139,7 +140,8 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, *, rng=None):
         self.p = check_real("p", p, low=0.0, high=1.0)
-        self.rng = as_generator(rng)
+        # None: draw from the shared generator at call time, so descent.seed(n) governs the masks.
+        self.rng = None if rng is None else as_generator(rng)
 
     def forward(self, x):
         x = np.asarray(x)
@@ -148,13 +150,13 @@ class Dropout(Module):
         elif self.p == 1.0:
             self.scale = np.zeros_like(x)
         else:
-            keep = self.rng.random(x.shape) >= self.p
+            keep = as_generator(self.rng).random(x.shape) >= self.p
             self.scale = keep / (1.0 - self.p)
         return x * self.scale
 
     def backward(self, grad_output):
         scale = self._cached("scale")
-        return _as_grad("Dropout", grad_output, scale) * scale
+        return _as_grad("Dropout", grad_output, scale.shape) * scale
 
     def __repr__(self):
         return f"Dropout(p={self.p})"
@@ -200,7 +202,7 @@ class BatchNorm1d(Module):
 
     def backward(self, grad_output):
         x_hat = self._cached("x_hat")
-        g = _as_grad("BatchNorm1d", grad_output, x_hat)
+        g = _as_grad("BatchNorm1d", grad_output, x_hat.shape)
         gamma = 1.0
         if self.weight is not None:
             self.weight.grad += (g * x_hat).sum(axis=0)

@@ -12,7 +12,7 @@ class Parameter:
 
     def __init__(self, data, dtype=None):
         array = np.array(data, dtype=dtype, copy=True)
-        if dtype is None and not np.issubdtype(array.dtype, np.floating):
+        if dtype is None and (array.dtype == bool or np.issubdtype(array.dtype, np.integer)):
             array = array.astype(np.float64)
         if not np.issubdtype(array.dtype, np.floating):
             raise TypeError(f"Parameter dtype must be a floating type, got {array.dtype}")

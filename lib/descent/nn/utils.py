@@ -13,7 +13,8 @@ def _grads(parameters):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
-    total = ‖(g_1, …, g_k)‖_p;  g_i ← g_i · min(1, max_norm/(total + 1e-6)).
+    total = ‖(‖g_1‖_p, …, ‖g_k‖_p)‖_p (the norm of all gradients joined into one vector);
+    g_i ← g_i · min(1, max_norm/(total + 1e-6)).
     Returns the total norm before clipping, as torch does.
     """
     check_real("max_norm", max_norm, low=0.0)
@@ -21,10 +22,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     grads = _grads(parameters)
     if not grads:
         return 0.0
-    if norm_type == np.inf:
-        total = max(float(np.abs(g).max()) for g in grads)
-    else:
-        total = float(sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type))
+    norms = [np.linalg.norm(g.ravel(), norm_type) for g in grads]
+    total = float(np.linalg.norm(np.array(norms), norm_type))
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"the total norm of order {norm_type} of the gradients is {total}")
     coef = min(1.0, max_norm / (total + 1e-6))

@@ -3,6 +3,12 @@
 Each takes a list of ``descent.nn.Parameter`` (or of parameter-group dicts) and a rate ``lr``
 that is a number or a schedule from ``descent.schedules``.
 """
+from descent.optim import line_search
+from descent.optim.bfgs import BFGS
+from descent.optim.lbfgs import LBFGS
+from descent.optim.least_squares import GaussNewton, LevenbergMarquardt
+from descent.optim.newton import Newton
+from descent.optim.newton_cg import NewtonCG
 from descent.optim.optimizer import Optimizer
 from descent.optim.sgd import SGD
 from descent.optim.adagrad import Adagrad
@@ -14,4 +20,5 @@ from descent.optim.adamax import Adamax
 from descent.optim.radam import RAdam
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam",
-           "Adamax", "RAdam"]
+           "Adamax", "RAdam", "line_search", "LBFGS", "BFGS", "Newton", "NewtonCG",
+           "GaussNewton", "LevenbergMarquardt"]

@@ -1,0 +1,83 @@
+"""Command line: ``python -m descent.grade ASSIGNMENT SUBMISSIONS --out OUTDIR``."""
+import argparse
+import statistics
+import sys
+import time
+
+from descent.grade.batch import BrokenEnvironment, Limits, default_jobs, grade
+
+GB = 1024**3
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(
+        prog="descent-grade",
+        description="Autograde a folder of submitted notebooks with nbgrader; write grades.csv, "
+                    "notes.csv and feedback/<student_id>.html into OUTDIR.")
+    p.add_argument("assignment", help="the assignment: a name under solutions/ (e.g. 01_backpropagation) "
+                                      "or the path of its source folder")
+    p.add_argument("submissions", help="folder of <student_id>.ipynb files or <student_id>/ folders")
+    p.add_argument("--out", required=True, help="folder for grades.csv, notes.csv and feedback/")
+    p.add_argument("--timeout", type=int, default=60, help="seconds one cell may run (default 60)")
+    p.add_argument("--memory", type=float, default=2.0, help="GB of memory one notebook may use (default 2; 0: no limit)")
+    p.add_argument("--jobs", type=int, default=default_jobs(), help="notebooks graded at once (default: the cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p.parse_args(argv)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, every 10% otherwise)."""
+
+    def __init__(self, quiet=False, width=30):
+        self.quiet, self.width, self.start, self.shown = quiet, width, time.monotonic(), -1
+
+    def __call__(self, done, total, student):
+        if self.quiet or total == 0:
+            return
+        tty = sys.stderr.isatty()
+        tenth = done * 10 // total
+        if not tty and tenth == self.shown:
+            return
+        self.shown = tenth
+        filled = self.width * done // total
+        rate = done / max(time.monotonic() - self.start, 1e-9)
+        line = (f"grading [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} "
+                f"({rate * 60:.0f}/min) {student[:20]:<20}")
+        print("\r" + line if tty else line, end="" if tty and done < total else "\n", file=sys.stderr, flush=True)
+
+
+def summary(result):
+    rows = result.rows
+    totals = [r.total for r in rows]
+    graded = [r for r in rows if r.status.startswith("graded")]
+    full = sum(r.total == r.max for r in rows)
+    lines = [f"{len(rows)} submissions, {len(graded)} graded, {len(rows) - len(graded)} not gradable, "
+             f"in {result.seconds:.0f} s",
+             f"scores out of {result.rows[0].max:g}: mean {statistics.mean(totals):.2f}, "
+             f"median {statistics.median(totals):g}, full marks {full}, zero {sum(t == 0 for t in totals)}"
+             if rows else "no submissions found"]
+    noted = [r for r in rows if r.notes]
+    if noted:
+        lines.append(f"{len(noted)} with notes (details in notes.csv and each feedback page):")
+        lines += [f"  {r.student}: {r.status}; {r.notes[0][:100]}" for r in noted[:20]]
+        if len(noted) > 20:
+            lines.append(f"  ... and {len(noted) - 20} more")
+    lines.append(f"wrote {result.out}/grades.csv, notes.csv and feedback/")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse(argv)
+    limits = Limits(timeout=args.timeout, memory=int(args.memory * GB))
+    try:
+        result = grade(args.assignment, args.submissions, args.out, limits, jobs=args.jobs,
+                       progress=ProgressBar(args.quiet))
+    except (BrokenEnvironment, FileNotFoundError) as error:
+        print(f"descent-grade: {error}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

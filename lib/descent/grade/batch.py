@@ -1,0 +1,122 @@
+"""Grade a folder of submissions: the whole run, from the assignment's source to grades and feedback.
+
+1. Copy the assignment into a private nbgrader course in a temporary folder and release it.
+2. Check every submission is a notebook; the ones that are not get a row of zeros and a
+   feedback page that says why.
+3. Autograde the reference solution first, as a student: if it does not score full marks, the
+   grading environment is broken (a missing package, a too-short timeout) and nothing is written.
+4. Autograde the students in parallel (``descent.grade.pool``) and write ``grades.csv``,
+   ``notes.csv`` and ``feedback/<student_id>.html``.
+"""
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+
+from descent.grade import course, report, submissions
+from descent.grade.course import Limits
+from descent.grade.pool import Pool
+
+__all__ = ["grade", "Limits", "Result", "BrokenEnvironment"]
+
+
+class BrokenEnvironment(RuntimeError):
+    """The reference solution does not score full marks here: grades would be wrong."""
+
+
+@dataclasses.dataclass
+class Result:
+    """What a run produced: one row per student, and where the files are."""
+
+    cells: list
+    rows: list
+    out: str
+    seconds: float
+
+
+def source_folder(assignment, course_root="."):
+    """The assignment's graded source: ``assignment`` itself if it is a folder, else ``solutions/<assignment>``."""
+    if os.path.isdir(assignment) and course.notebook_names(assignment):
+        return os.path.abspath(assignment)
+    folder = os.path.join(course_root, "solutions", assignment)
+    if os.path.isdir(folder) and course.notebook_names(folder):
+        return os.path.abspath(folder)
+    raise FileNotFoundError(f"no assignment {assignment!r}: expected a folder of notebooks, "
+                            f"or solutions/{assignment}/ under {os.path.abspath(course_root)}")
+
+
+def default_jobs():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None, check_reference=True):
+    """Grade every submission in ``folder`` against ``assignment``; write the results into ``out``.
+
+    ``deadline`` bounds the seconds one student's notebook may take as a whole (default: the
+    per-cell timeout times the number of code cells, plus ten cells and a minute of slack).
+    ``progress(done, total, student)`` is called after each student. Raises BrokenEnvironment
+    (and writes nothing) if the reference solution does not score full marks.
+    """
+    started = time.monotonic()
+    source = source_folder(assignment)
+    name = os.path.basename(source)
+    notebooks = course.notebook_names(source)
+    found = submissions.find(folder, notebooks)
+    if deadline is None:
+        deadline = limits.timeout * (course.code_cells(source) + 10) + 60
+    with tempfile.TemporaryDirectory(prefix="descent-grade-") as work:
+        root = os.path.join(work, "course")
+        tasks = [{"student": course.REFERENCE_ID,
+                  "files": {n: os.path.join(source, n + ".ipynb") for n in notebooks}}] if check_reference else []
+        ids = {}
+        for k, submission in enumerate(found):
+            if submission.files:
+                ids[f"s{k:05d}"] = submission
+                tasks.append({"student": f"s{k:05d}", "files": submission.files})
+        replies = {}
+        gradable = len(tasks) - check_reference
+        jobs = max(1, min(jobs or default_jobs(), len(tasks)))
+        pool = Pool(root, name, limits, jobs, deadline)
+        try:
+            cells = course.prepare(source, root, limits)
+            pool.begin()
+            for reply in pool.run(tasks):
+                if reply["student"] == course.REFERENCE_ID:
+                    full_marks(reply, cells)
+                    continue
+                replies[reply["student"]] = reply
+                if progress:
+                    progress(len(replies), gradable, ids[reply["student"]].student)
+        finally:
+            pool.close()
+        rows = [report.row(s, replies.get(internal), cells, limits) for internal, s in ids.items()]
+        rows += [report.row(s, None, cells, limits) for s in found if not s.files]
+        rows.sort(key=lambda row: row.student)
+        report.write(out, cells, rows)
+    return Result(cells, rows, out, time.monotonic() - started)
+
+
+def full_marks(reply, cells):
+    """Raise BrokenEnvironment unless the reference solution's reply has every point and every import worked."""
+    lost = []
+    for cell in cells:
+        score = reply.get("scores", {}).get(cell.notebook, {}).get(cell.grade_id)
+        if score is None or score < cell.points:
+            lost.append(f"{cell.grade_id} ({score if score is not None else 0:g}/{cell.points:g})")
+    missing = [f"{where}: {what}" for where, what in reply.get("errors", [])
+               if what.startswith(("ModuleNotFoundError", "ImportError"))]
+    if not reply.get("ok") or lost or missing:
+        errors = "\n".join(f"  {where}: {what}" for where, what in reply.get("errors", [])[:5])
+        raise BrokenEnvironment(
+            "the reference solution does not score full marks with every import working in this "
+            "grading environment, so no grade would be trustworthy; nothing was written.\n"
+            f"  cells that lost points: {', '.join(lost) or 'none'}\n"
+            + (f"  imports that failed: {'; '.join(missing)}\n" if missing else "")
+            + (f"  grading error: {reply['error']}\n" if reply.get("error") else "")
+            + (f"  first errors in the reference notebook:\n{errors}\n" if errors else "")
+            + "  Typical causes: a package the notebook imports is not installed, or the per-cell "
+              "timeout is too short for this machine.")

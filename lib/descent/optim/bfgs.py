@@ -1,0 +1,56 @@
+"""BFGS: a dense inverse-Hessian approximation updated from the secant condition."""
+import numpy as np
+
+from descent.optim.line_search import armijo, strong_wolfe
+from descent.optim.quasi_newton import QuasiNewton
+
+
+def bfgs_update(H, s, y):
+    """The BFGS update of an inverse Hessian H from the step s and the gradient change y:
+
+        ρ = 1/(yᵀs),   H⁺ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+
+    H⁺ is the symmetric matrix closest to H (in a weighted norm) with H⁺y = s, the secant
+    condition; it stays positive definite when H is and yᵀs > 0 (Nocedal & Wright, eq. 6.17).
+    """
+    rho = 1.0 / (y @ s)
+    Hy = H @ y
+    return (H - rho * (np.outer(s, Hy) + np.outer(Hy, s))
+            + (rho**2 * (y @ Hy) + rho) * np.outer(s, s))
+
+
+def _at_least_one_trial(search):
+    return lambda func, loss, grad, d, t, max_evals: search(func, loss, grad, d, t,
+                                                             max_evals=max(1, max_evals))
+
+
+class BFGS(QuasiNewton):
+    """BFGS in torch.optim.LBFGS's loop (same arguments, stopping rules and first step).
+
+    H starts as I for the first direction −g; at the first update it is rescaled to
+    H₀ = (yᵀs / yᵀy) I (Nocedal & Wright, eq. 6.20) and then updated by ``bfgs_update``. A pair with
+    yᵀs ≤ 1e-10 is skipped: the update would lose positive definiteness.
+    ``line_search_fn``: "strong_wolfe" (``line_search.strong_wolfe``, c₁ = 1e-4, c₂ = 0.9),
+    "armijo" or None. Memory O(n²), work O(n²) per iteration.
+    """
+
+    line_searches = {"strong_wolfe": _at_least_one_trial(strong_wolfe),
+                     "armijo": _at_least_one_trial(armijo), None: None}
+
+    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
+                 tolerance_change=1e-9, line_search_fn="strong_wolfe"):
+        super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
+                         line_search_fn)
+
+    def _reset_memory(self, state):
+        state["inverse_hessian"] = None
+
+    def _remember(self, state, s, y, ys):
+        H = state["inverse_hessian"]
+        if H is None:
+            H = ys / (y @ y) * np.eye(s.size)
+        state["inverse_hessian"] = bfgs_update(H, s, y)
+
+    def _direction(self, state, grad):
+        H = state["inverse_hessian"]
+        return -grad if H is None else -(H @ grad)

@@ -1,0 +1,54 @@
+"""What every schedule is: a rate as a pure function of t, the number of optimizer steps taken.
+
+A schedule ``s`` is called with an integer t ≥ 0 (or an integer array of them, for plotting) and
+returns the rate step t+1 uses: a float for a scalar t, an array for an array. It keeps no state,
+so it cannot be stepped twice by mistake, and ``s(t)`` is the same whenever it is asked.
+"""
+import numpy as np
+
+from descent._checks import check_nonnegative
+
+
+class Schedule:
+    """A rate as a function of the steps already taken. Made by the functions of this package.
+
+    ``s(t)``: the rate for t = 0, 1, 2, … (int, or integer array → array of rates).
+    ``repr(s)`` is the call that made it; ``s.__doc__`` is that function's docstring (the formula).
+    """
+
+    def __init__(self, maker, arguments, rate, name=None):
+        self._maker = maker
+        self._name = name or maker.__qualname__
+        self.arguments = dict(arguments)
+        self._rate = rate
+        self.__doc__ = maker.__doc__
+
+    def __call__(self, t):
+        steps = as_steps(t)
+        rate = np.asarray(self._rate(steps), dtype=np.float64)
+        if np.ndim(t) == 0:
+            return float(rate)
+        return np.broadcast_to(rate, steps.shape).copy()
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        return f"{self._name}({args})"
+
+
+def as_steps(t):
+    """``t`` as an int64 array, after checking it holds whole numbers of steps ≥ 0."""
+    array = np.asarray(t)
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer)
+                                   or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"t must be a whole number of steps >= 0, got {t!r}")
+    if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array) & (array == np.floor(array))):
+        raise ValueError(f"t must be a whole number of steps >= 0, got {t!r}")
+    if np.any(array < 0):
+        raise ValueError(f"t must be a whole number of steps >= 0, got {t!r}")
+    return array.astype(np.int64)
+
+
+def check_rate(name, value):
+    """A learning rate: a real number ≥ 0, returned as a float."""
+    return float(check_nonnegative(name, value))
+

@@ -1,0 +1,311 @@
+"""descent.grade on fabricated submissions: every way a notebook can break, graded in one batch.
+
+The batch (one nbgrader run over every case, shared by the tests through a module-scoped
+fixture) grades a two-task assignment: ``square`` (test_square, 2 points) and ``mean``
+(test_mean, 3 points), each test with a hidden part.
+"""
+import contextlib
+import csv
+import hashlib
+import io
+import html
+import os
+import re
+
+import nbformat
+import pytest
+
+import fabricate as fab
+from descent.grade import BrokenEnvironment, Limits, grade, repair, report, submissions
+from descent.grade.__main__ import main
+from descent.grade.preprocessors import HideHiddenTestsInTracebacks, TruncateOutput
+
+R = fab.RIGHT
+TIMEOUT = 5
+
+# student -> (what the submission is, expected (test_square, test_mean), words its feedback must contain)
+CASES = {
+    "right": ("a correct answer", (2, 3), []),
+    "reference": ("the reference solution itself", (2, 3), []),
+    "blank": ("the released notebook, untouched", (0, 0), []),
+    "wrong": ("square returns 2x", (0, 3), []),
+    "raises": ("square raises ValueError", (0, 3), []),
+    "loops": ("an endless loop in a solution cell", (0, 3), ["ran longer than the limit of 5 s"]),
+    "stubborn": ("an endless loop that ignores the interrupt", (0, 0), ["ignored the interrupt"]),
+    "chatty": ("prints five megabytes on one line and 20,000 lines", (2, 3), []),
+    "edits": ("a wrong square and a test cell edited to pass", (0, 3), ["test_square", "restored"]),
+    "deletes": ("a correct answer whose test cell for mean was deleted", (2, 3), ["test_mean", "put back"]),
+    "imports": ("imports a module that does not exist", (0, 3), ["No module named 'notinstalled'"]),
+    "exits": ("calls os._exit in a solution cell", (0, 0), ["kernel died"]),
+    "hogs": ("allocates memory without bound", (2, 3), ["ran out of memory", "MemoryError"]),
+    "stripped": ("a correct answer with every cell's metadata removed", (2, 3), ["lost the cell metadata"]),
+    "empty": ("an empty file", (0, 0), ["empty"]),
+    "invalid": ("a file that is not JSON", (0, 0), ["not valid JSON"]),
+    "notanotebook": ("JSON that is not a notebook", (0, 0), ["not a notebook"]),
+}
+
+
+def fabricate(released, source, folder):
+    """Write one submission per case into folder; return {student: path}."""
+    def put(nb, name):
+        return fab.write(nb, os.path.join(folder, name))
+
+    paths = {
+        "right": put(fab.answer(released, R), "right.ipynb"),
+        "reference": put(nbformat.read(source, as_version=4), "reference.ipynb"),
+        "blank": put(released, "blank.ipynb"),
+        "wrong": put(fab.answer(released, {**R, "square": "def square(x):\n    return 2 * x"}), "wrong.ipynb"),
+        "raises": put(fab.answer(released, {**R, "square": "def square(x):\n    raise ValueError('no')"}),
+                      "raises.ipynb"),
+        "loops": put(fab.answer(released, {**R, "square": "while True:\n    pass"}), "loops.ipynb"),
+        "stubborn": put(fab.answer(released, {**R, "square": "import signal\nsignal.signal(signal.SIGINT, "
+                                                             "signal.SIG_IGN)\nwhile True:\n    pass"}),
+                        "stubborn.ipynb"),
+        "chatty": put(fab.answer(released, {**R, "square": R["square"] + "\nprint('x' * 5_000_000)\n"
+                                                                         "for i in range(20_000):\n    print(i)"}),
+                      "chatty.ipynb"),
+        "edits": put(fab.answer(released, {"square": "def square(x):\n    return 2 * x", "mean": R["mean"],
+                                           "test_square": "assert True"}),
+                     os.path.join("edits", "squares.ipynb")),
+        "imports": put(fab.answer(released, {**R, "square": "import notinstalled\n" + R["square"]}),
+                       "imports.ipynb"),
+        "exits": put(fab.answer(released, {**R, "mean": "import os\nos._exit(1)"}), "exits.ipynb"),
+        "hogs": put(fab.answer(released, {**R, "square": R["square"] + "\nhog = []\nwhile True:\n"
+                                                                       "    hog.append(bytearray(50 * 2**20))"}),
+                    "hogs.ipynb"),
+    }
+    deleted = fab.answer(released, R)
+    deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_mean"]
+    # a student folder whose one notebook was renamed by a download
+    paths["deletes"] = put(deleted, os.path.join("deletes", "squares (1).ipynb"))
+    stripped = fab.answer(released, R)
+    for cell in stripped.cells:
+        cell.metadata = {}
+    paths["stripped"] = put(stripped, "stripped.ipynb")
+    for name, text in [("empty", ""), ("invalid", '{"cells": ['), ("notanotebook", '{"cells": 3}')]:
+        paths[name] = os.path.join(folder, name + ".ipynb")
+        with open(paths[name], "w") as f:
+            f.write(text)
+    # things a download folder also holds, which are not submissions
+    os.makedirs(os.path.join(folder, ".ipynb_checkpoints"))
+    with open(os.path.join(folder, "readme.txt"), "w") as f:
+        f.write("not a notebook")
+    return paths
+
+
+def fingerprint(folder):
+    """Content hash and modification time of every file below folder."""
+    found = {}
+    for here, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(here, name)
+            with open(path, "rb") as f:
+                found[path] = (hashlib.sha256(f.read()).hexdigest(), os.stat(path).st_mtime_ns)
+    return found
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """Grade every case once through the command line; keep what it wrote and printed."""
+    root = tmp_path_factory.mktemp("course")
+    source = fab.course(str(root))
+    released = fab.release(str(root))
+    folder = str(root / "downloads")
+    paths = fabricate(released, os.path.join(source, "squares.ipynb"), folder)
+    before = fingerprint(folder)
+    out = str(root / "out")
+    printed, progress = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(progress):
+        code = main([source, folder, "--out", out, "--timeout", str(TIMEOUT), "--memory", "1", "--jobs", "2"])
+    rows = read_csv(os.path.join(out, "grades.csv"))
+    return {"root": root, "source": source, "released": released, "folder": folder, "paths": paths,
+            "before": before, "out": out, "code": code, "printed": printed.getvalue(),
+            "progress": progress.getvalue(), "header": rows[0], "rows": {r[0]: r for r in rows[1:]}}
+
+
+def feedback(batch, student):
+    """The text of a student's feedback page, without its HTML tags."""
+    with open(os.path.join(batch["out"], "feedback", student + ".html"), encoding="utf-8") as f:
+        return html.unescape(re.sub(r"<[^>]+>", "", f.read()))
+
+
+def test_the_command_succeeds_and_prints_a_summary_with_a_progress_bar(batch):
+    assert batch["code"] == 0
+    assert f"{len(CASES)} submissions" in batch["printed"]
+    assert "grades.csv" in batch["printed"]
+    assert "grading [" in batch["progress"] and f"{len(CASES) - 3}/{len(CASES) - 3}" in batch["progress"]
+
+
+def test_the_table_has_one_column_per_graded_cell_then_total_and_max(batch):
+    assert batch["header"] == ["student_id", "test_square", "test_mean", "total", "max"]
+
+
+def test_every_submission_gets_exactly_one_row_and_nothing_else_does(batch):
+    assert sorted(batch["rows"]) == sorted(CASES)
+
+
+@pytest.mark.parametrize("student", sorted(CASES))
+def test_each_case_scores_what_it_earned(batch, student):
+    square, mean = CASES[student][1]
+    assert batch["rows"][student][1:] == [str(square), str(mean), str(square + mean), "5"]
+
+
+@pytest.mark.parametrize("student", sorted(CASES))
+def test_each_case_has_feedback_that_says_what_happened(batch, student):
+    page = feedback(batch, student)
+    for words in CASES[student][2]:
+        assert words in page
+    notes = {r[0]: r for r in read_csv(os.path.join(batch["out"], "notes.csv"))[1:]}
+    assert bool(CASES[student][2]) == bool(notes[student][2]), notes[student]
+
+
+def test_a_student_who_deleted_a_test_still_fails_it_when_wrong(batch):
+    # edits: the test was replaced by `assert True`, yet the restored test fails the wrong square
+    assert batch["rows"]["edits"][1] == "0"
+
+
+def test_no_submission_file_is_touched(batch):
+    assert fingerprint(batch["folder"]) == batch["before"]
+
+
+def test_feedback_never_shows_a_hidden_test(batch):
+    for student in CASES:
+        page = feedback(batch, student)
+        assert "square(-2)" not in page and "mean([5])" not in page and "HIDDEN TESTS" not in page, student
+
+
+def test_feedback_of_a_failed_visible_test_shows_the_failing_line(batch):
+    assert "assert square(3) == 9" in feedback(batch, "wrong")
+
+
+def test_megabytes_of_output_are_cut_in_the_feedback(batch):
+    page = feedback(batch, "chatty")
+    assert "output truncated" in page and len(page) < 1_000_000
+
+
+def test_results_are_written_atomically(batch):
+    assert not [f for f in os.listdir(batch["out"]) if f.startswith(".tmp-")]
+
+
+def test_hidden_tests_are_not_in_the_released_notebook(batch):
+    text = nbformat.writes(batch["released"])
+    assert "square(-2)" not in text and "HIDDEN" not in text and "return x * x" not in text
+
+
+@pytest.fixture(scope="module")
+def rerun(batch):
+    """A second run over three of the students plus one that dawdles past the notebook deadline,
+    with a single grading process, so the killed process must be replaced for the others."""
+    folder = str(batch["root"] / "again")
+    os.makedirs(folder)
+    for student in ("right", "edits", "invalid"):
+        target = os.path.join(folder, os.path.relpath(batch["paths"][student], batch["folder"]))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(batch["paths"][student], "rb") as f, open(target, "wb") as g:
+            g.write(f.read())
+    dawdle = fab.answer(batch["released"], {"square": "import time\ntime.sleep(4)", "mean": "time.sleep(4)"})
+    dawdle.cells += [nbformat.v4.new_code_cell("time.sleep(4)") for _ in range(3)]
+    fab.write(dawdle, os.path.join(folder, "dawdles.ipynb"))
+    out = str(batch["root"] / "out-again")
+    result = grade(batch["source"], folder, out, Limits(timeout=TIMEOUT), jobs=1, deadline=12)
+    rows = read_csv(os.path.join(out, "grades.csv"))
+    return {"out": out, "result": result, "rows": {r[0]: r for r in rows[1:]}}
+
+
+def test_running_again_gives_the_same_rows(batch, rerun):
+    for student in ("right", "edits", "invalid"):
+        assert rerun["rows"][student] == batch["rows"][student]
+
+
+def test_a_notebook_past_its_deadline_scores_zero_and_the_others_are_still_graded(rerun):
+    assert rerun["rows"]["dawdles"][1:] == ["0", "0", "0", "5"]
+    with open(os.path.join(rerun["out"], "feedback", "dawdles.html")) as f:
+        assert "ran longer than 12 s" in f.read()
+    assert rerun["rows"]["right"][-2:] == ["5", "5"]
+
+
+def test_a_grading_environment_missing_a_dependency_is_detected(tmp_path):
+    nb = fab.squares_notebook()
+    nb.cells[1].source = "import math\nimport package_the_grader_lacks"
+    source = fab.course(str(tmp_path), notebook=nb)
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    fab.write(nb, str(folder / "someone.ipynb"))
+    out = tmp_path / "out"
+    with pytest.raises(BrokenEnvironment, match="package_the_grader_lacks"):
+        grade(source, str(folder), str(out), Limits(timeout=TIMEOUT))
+    assert not (out / "grades.csv").exists()
+
+
+# The parts, on their own (no notebook is run).
+
+def test_submissions_are_found_in_both_layouts_and_odd_folders_are_explained(tmp_path):
+    nb = fab.squares_notebook()
+    fab.write(nb, str(tmp_path / "ann.ipynb"))
+    fab.write(nb, str(tmp_path / "ben" / "nested" / "Squares-final.ipynb"))
+    fab.write(nb, str(tmp_path / "cat" / "squares.ipynb"))
+    fab.write(nb, str(tmp_path / "cat" / "scratch.ipynb"))
+    (tmp_path / "dan").mkdir()
+    fab.write(nb, str(tmp_path / "eve" / "one.ipynb"))
+    fab.write(nb, str(tmp_path / "eve" / "two.ipynb"))
+    fab.write(nb, str(tmp_path / "fay.ipynb"))
+    fab.write(nb, str(tmp_path / "fay" / "squares.ipynb"))
+    fab.write(nb, str(tmp_path / "ben" / ".ipynb_checkpoints" / "squares-checkpoint.ipynb"))
+    fab.write(nb, str(tmp_path / "__MACOSX" / "squares.ipynb"))
+    (tmp_path / ".DS_Store").write_text("")
+    found = {s.student: s for s in submissions.find(str(tmp_path), ["squares"])}
+    assert sorted(found) == ["ann", "ben", "cat", "dan", "eve", "fay"]
+    assert found["ann"].files == {"squares": str(tmp_path / "ann.ipynb")}
+    assert found["ben"].files == {"squares": str(tmp_path / "ben" / "nested" / "Squares-final.ipynb")}
+    assert found["cat"].files == {"squares": str(tmp_path / "cat" / "squares.ipynb")}
+    assert [kind for kind, _ in found["dan"].problems] == ["missing"]
+    assert [kind for kind, _ in found["eve"].problems] == ["layout"] and not found["eve"].files
+    assert [kind for kind, _ in found["fay"].problems] == ["duplicate"]
+    several = submissions.find(str(tmp_path), ["part1", "part2"])
+    assert [kind for kind, _ in {s.student: s for s in several}["ann"].problems] == ["layout"]
+
+
+def test_stripped_metadata_is_restored_by_matching_cells_with_the_release(tmp_path):
+    fab.course(str(tmp_path))
+    released = fab.release(str(tmp_path))
+    nb = fab.answer(released, R)
+    for cell in nb.cells:
+        cell.metadata = {}
+    nb.cells.insert(3, nbformat.v4.new_code_cell("print(square(4))  # the student's own check"))
+    assert repair.needs_repair(nb, released)
+    assert repair.restore_metadata(nb, released) == []
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    assert ids == ["intro", None, "square", None, "test_square", "mean", "test_mean"]
+    assert not repair.needs_repair(nb, released)
+
+
+def test_tracebacks_lose_the_lines_that_quote_hidden_tests():
+    cell = nbformat.v4.new_code_cell("assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(0) == 0\n### END HIDDEN TESTS")
+    traceback = ("\x1b[0;31mAssertionError\x1b[0m  Traceback\nCell In[3], line 1\n"
+                 "\x1b[0;32m----> 1\x1b[0m assert f(1) == 1\n\x1b[1;32m      2\x1b[0m ### BEGIN HIDDEN TESTS\n"
+                 "\x1b[1;32m      3\x1b[0m assert f(0) == 0\n      4 ### END HIDDEN TESTS\n")
+    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="", traceback=[traceback])]
+    cell, _ = HideHiddenTestsInTracebacks().preprocess_cell(cell, {}, 0)
+    shown = cell.outputs[0].traceback[0]
+    assert "assert f(1) == 1" in shown and "f(0)" not in shown and "HIDDEN" not in shown
+
+
+def test_long_outputs_are_cut_to_a_readable_size():
+    cell = nbformat.v4.new_code_cell("print('x' * 10**6)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 10**6)]
+    cell, _ = TruncateOutput(max_chars=1000).preprocess_cell(cell, {}, 0)
+    assert len(cell.outputs[0].text) < 1100 and "1,000,000 characters" in cell.outputs[0].text
+
+
+def test_an_interrupted_write_leaves_the_previous_file_whole(tmp_path):
+    path = tmp_path / "grades.csv"
+    report.atomic_write(str(path), "student_id,total\nann,5\n")
+    with pytest.raises(TypeError):
+        report.atomic_write(str(path), None)
+    assert path.read_text() == "student_id,total\nann,5\n"
+    assert os.listdir(tmp_path) == ["grades.csv"]
