@@ -1,4 +1,5 @@
 import ipywidgets
+import numpy as np
 import matplotlib.pyplot as plt
 
 from descent import problems, widgets
@@ -26,4 +27,31 @@ def test_start_explorer_draws_every_method_from_the_slider_start():
     assert names[:3] == ["start θ₁", "start θ₂", "steps"]
     demo.children[0].value = 0.5
     demo.update()
+    plt.close("all")
+
+
+def test_schedule_designer_draws_every_shape_with_and_without_warmup():
+    demo = widgets.schedule_designer()
+    controls = {child.description: child for child in demo.children if hasattr(child, "description")}
+    assert {"schedule", "η₀", "steps", "shape", "warmup"} <= set(controls)
+    for kind in controls["schedule"].options:
+        rates = widgets._schedule(kind, 0.1, 300, 0.5)(np.arange(300))
+        assert np.all(np.isfinite(rates)) and np.all(rates > 0) and rates.max() <= 0.1 + 1e-12, kind
+        for warmup in (0, 20):
+            demo.f(kind=kind, lr=0.1, steps=300, shape=0.5, warmup=warmup)
+            assert plt.gcf().axes[0].get_lines()[0].get_ydata().size == 300
+            plt.close("all")
+
+
+def test_optimizer_race_redraws_every_method_when_a_slider_moves():
+    demo = widgets.optimizer_race({"Rosenbrock": problems.rosenbrock(),
+                                   "quadratic": problems.quadratic(condition_number=50)}, steps=20)
+    assert isinstance(demo, ipywidgets.interactive)
+    names = [child.description for child in demo.children if hasattr(child, "description")]
+    assert names[:5] == ["problem", "η", "η adaptive", "μ, β₁", "steps"]
+    demo.children[0].value = "quadratic"
+    demo.children[3].value = 0.0            # no momentum: Nesterov falls back to plain SGD
+    demo.children[1].value = 10.0 ** 0.0    # a rate that diverges must not break the figure
+    demo.update()
+    assert plt.get_fignums()
     plt.close("all")

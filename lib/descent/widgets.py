@@ -2,12 +2,14 @@
 
 They need a running kernel; the static book shows ``plot.animate`` instead.
 """
+import warnings
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 
 from descent import plot
-from descent.optim import SGD
+from descent.optim import SGD, Adagrad, Adam, RMSprop
 from descent.train import minimize
 
 
@@ -63,6 +65,108 @@ def start_explorer(f, methods, steps=10):
         fig, ax = plt.subplots(figsize=(6, 4.5))
         finals = ", ".join(f"{label}: {f(path[-1]):.2g}" for label, path in paths.items())
         plot.contour(f, paths, ax=ax, title=f"f after {steps} steps: {finals}")
+        plt.show()
+
+    return w.interactive(draw, **controls)
+
+
+_SHAPES = ("step", "exponential", "inverse time", "polynomial", "cosine", "cosine restarts",
+           "cyclic", "one-cycle")
+
+
+def _schedule(kind, lr, steps, shape):
+    """The schedule ``kind`` with base rate lr over ``steps`` steps; ``shape`` in (0, 1) bends it."""
+    from descent import schedules
+    if kind == "step":
+        return schedules.step_decay(lr, step_size=max(1, steps // 4), gamma=shape)
+    if kind == "exponential":
+        return schedules.exponential_decay(lr, gamma=shape ** (4 / steps))
+    if kind == "inverse time":
+        return schedules.inverse_time_decay(lr, decay_rate=(1 / shape - 1) * 4 / steps)
+    if kind == "polynomial":
+        return schedules.polynomial_decay(lr, total_iters=steps, power=4 * shape)
+    if kind == "cosine":
+        return schedules.cosine_annealing(lr, T_max=steps, eta_min=shape * lr / 10)
+    if kind == "cosine restarts":
+        return schedules.cosine_restarts(lr, T_0=max(1, int(steps * shape / 4)), T_mult=2)
+    if kind == "cyclic":
+        return schedules.cyclic(lr / 10, lr, step_size_up=max(1, int(steps * shape / 4)),
+                                mode="triangular2")
+    return schedules.one_cycle(lr, total_steps=steps, pct_start=min(0.9, max(0.1, shape)))
+
+
+def schedule_designer(kind="cosine", lr=0.1, steps=300):
+    """Pick a schedule's shape, base rate, length and warmup; the curve η(t), its total Σ η(t)
+    and the ``descent.schedules`` call that makes it redraw."""
+    from descent import schedules
+
+    controls = dict(
+        kind=w.Dropdown(options=_SHAPES, value=kind, description="schedule"),
+        lr=_log_slider("η₀", lr, 1e-4, 1.0),
+        steps=w.IntSlider(value=steps, min=50, max=2000, step=50, description="steps",
+                          continuous_update=False),
+        shape=w.FloatSlider(value=0.5, min=0.05, max=0.95, step=0.05, description="shape",
+                            continuous_update=False),
+        warmup=w.IntSlider(value=0, min=0, max=200, step=10, description="warmup",
+                           continuous_update=False),
+    )
+
+    def draw(kind, lr, steps, shape, warmup):
+        s = _schedule(kind, lr, steps, shape)
+        if warmup:
+            s = schedules.warmup(s, warmup, start_factor=0.0)
+        t = np.arange(steps)
+        fig, ax = plt.subplots(figsize=(8, 4))
+        ax.plot(t, s(t), color="C0")
+        ax.set(xlabel="step t", ylabel="η(t)", title=f"{kind}: total rate Σ η(t) = {s(t).sum():.3g}")
+        plt.show()
+        print(repr(s))
+
+    return w.interactive(draw, **controls)
+
+
+RACERS = {
+    "GD": lambda lr, adaptive_lr, momentum: (SGD, dict(lr=lr)),
+    "momentum": lambda lr, adaptive_lr, momentum: (SGD, dict(lr=lr, momentum=momentum)),
+    "Nesterov": lambda lr, adaptive_lr, momentum: (
+        SGD, dict(lr=lr, momentum=momentum, nesterov=momentum > 0)),
+    "AdaGrad": lambda lr, adaptive_lr, momentum: (Adagrad, dict(lr=adaptive_lr)),
+    "RMSprop": lambda lr, adaptive_lr, momentum: (RMSprop, dict(lr=adaptive_lr)),
+    "Adam": lambda lr, adaptive_lr, momentum: (Adam, dict(lr=adaptive_lr, betas=(momentum, 0.999))),
+}
+
+
+def optimizer_race(functions, methods=None, lr=1e-3, adaptive_lr=0.05, momentum=0.9, steps=150):
+    """An optimizer race: a menu of 2-D test problems (``functions`` maps a name to a problem),
+    sliders for the rate of the SGD family (η), the rate of the adaptive methods (η adaptive),
+    the momentum (μ for SGD, β₁ for Adam) and the number of steps. Every method's path redraws
+    on the contours, next to its f − f* per step. ``methods`` maps a label to a function
+    (lr, adaptive_lr, momentum) -> (optimizer class, hyperparameters); default ``RACERS``."""
+    methods = RACERS if methods is None else methods
+    controls = dict(
+        name=w.Dropdown(options=list(functions), description="problem"),
+        lr=_log_slider("η", lr, 1e-5, 1.0),
+        adaptive_lr=_log_slider("η adaptive", adaptive_lr, 1e-4, 1.0),
+        momentum=w.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
+                               description="μ, β₁", continuous_update=False),
+        steps=w.IntSlider(value=steps, min=1, max=max(1000, steps), description="steps",
+                          continuous_update=False),
+    )
+
+    def draw(name, lr, adaptive_lr, momentum, steps):
+        f = functions[name]
+        paths = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a diverging path just stops early
+            for label, make in methods.items():
+                optimizer, hyperparameters = make(lr, adaptive_lr, momentum)
+                paths[label] = minimize(f, optimizer, steps=steps, **hyperparameters)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+        plot.contour(f, paths, ax=left, title=f"{f.name}, {steps} steps")
+        gaps = {label: np.maximum([f(x) - f.f_star for x in path[1:]], 1e-16)
+                for label, path in paths.items() if len(path) > 1}
+        plot.curves(gaps, ax=right, ylabel="f(θ) − f*", title="the race")
+        plt.tight_layout()
         plt.show()
 
     return w.interactive(draw, **controls)
