@@ -53,7 +53,7 @@ def default_jobs():
         return max(1, os.cpu_count() or 1)
 
 
-def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None, check_reference=True):
+def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None):
     """Grade every submission in ``folder`` against ``assignment``; write the results into ``out``.
 
     ``deadline`` bounds the seconds one student's notebook may take as a whole (default: the
@@ -70,15 +70,14 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         deadline = limits.timeout * (course.code_cells(source) + 10) + 60
     with tempfile.TemporaryDirectory(prefix="descent-grade-") as work:
         root = os.path.join(work, "course")
-        tasks = [{"student": course.REFERENCE_ID,
-                  "files": {n: os.path.join(source, n + ".ipynb") for n in notebooks}}] if check_reference else []
+        tasks = [{"student": course.REFERENCE_ID, "files": {n: os.path.join(source, n + ".ipynb") for n in notebooks}}]
         ids = {}
         for k, submission in enumerate(found):
             if submission.files:
                 ids[f"s{k:05d}"] = submission
                 tasks.append({"student": f"s{k:05d}", "files": submission.files})
         replies = {}
-        gradable = len(tasks) - check_reference
+        gradable = len(tasks) - 1
         # a grading process costs about one notebook to start: give each at least two
         jobs = max(1, min(jobs or default_jobs(), len(tasks) // 2))
         pool = Pool(root, name, limits, jobs, deadline)
