@@ -1,5 +1,6 @@
 """BFGS: the update's invariants, and the evaluation count on 2-D Rosenbrock against scipy."""
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import optimize
 
@@ -52,6 +53,5 @@ def test_rosenbrock_2d_evaluation_count():
 
 
 def test_rejects_unknown_line_search():
-    import pytest
     with pytest.raises(ValueError, match="line_search_fn"):
         optim.BFGS([nn.Parameter(np.zeros(2))], line_search_fn="backtracking")

@@ -11,12 +11,13 @@ import io
 import html
 import os
 import re
+import subprocess
 
 import nbformat
 import pytest
 
 import fabricate as fab
-from descent.grade import BrokenEnvironment, Limits, grade, repair, report, submissions
+from descent.grade import BrokenEnvironment, Limits, check, grade, repair, report, submissions
 from descent.grade.__main__ import main
 from descent.grade.preprocessors import HideHiddenTestsInTracebacks, TruncateOutput
 
@@ -309,3 +310,35 @@ def test_an_interrupted_write_leaves_the_previous_file_whole(tmp_path):
         report.atomic_write(str(path), None)
     assert path.read_text() == "student_id,total\nann,5\n"
     assert os.listdir(tmp_path) == ["grades.csv"]
+
+
+def test_the_exercise_check_fails_an_exercise_whose_blank_earns_points_or_whose_release_is_stale(tmp_path):
+    """check: exercises/ must regenerate identically; the solution gets full marks, the blank zero."""
+    root = str(tmp_path)
+    freebie = fab.squares_notebook()
+    freebie.cells[3].source = "assert True  # passes without an answer"
+    fab.course(root, "freebie", freebie)
+    fab.release(root, "freebie")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "course"]):
+        subprocess.run(git + command, cwd=root, check=True)
+    assert check.check_release(root, check.assignments(root)) == []
+
+    printed, errors = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(errors):
+        code = check.main([root, "--timeout", str(TIMEOUT)])
+    assert code == 1
+    assert "freebie: reference 5/5, blank 2/5" in printed.getvalue()
+    assert "freebie: the blank exercise scores 2" in errors.getvalue()
+
+    # an edit to a solution that is not regenerated into exercises/ is caught, and so are strays
+    path = os.path.join(root, "solutions", "freebie", "freebie.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\nA new instruction."
+    nbformat.write(nb, path)
+    (tmp_path / "exercises" / "stale").mkdir()
+    (tmp_path / "exercises" / "stale" / "old.ipynb").write_text("{}")
+    problems = check.check_release(root, check.assignments(root))
+    assert any("exercises/ differs" in p and "freebie.ipynb" in p for p in problems)
+    assert any("not committed" in p and "stale/old.ipynb" in p for p in problems)
+    assert any("no source in solutions/: stale" in p for p in problems)

@@ -268,6 +268,20 @@ def test_clip_grad_norm_matches_torch(name):
     assert_close(params[1].grad, r["clipped1"])
 
 
+def test_clip_grad_norm_with_non_finite_gradients_behaves_as_torch():
+    p = nn.Parameter(np.zeros(2))
+    p.grad[...] = [np.nan, 1.0]
+    assert np.isnan(nn.utils.clip_grad_norm_([p], 1.0))
+    assert np.isnan(p.grad).all()  # torch: tensor([nan, nan])
+    p.grad[...] = [np.inf, 1.0]
+    with np.errstate(invalid="ignore"):
+        assert nn.utils.clip_grad_norm_([p], 1.0) == np.inf
+    np.testing.assert_array_equal(p.grad, [np.nan, 0.0])  # torch: tensor([nan, 0.])
+    p.grad[...] = [np.inf, 1.0]
+    with pytest.raises(RuntimeError, match="the total norm of order 2.0 of the gradients is inf"):
+        nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
 def test_clip_grad_value_clamps_in_place():
     p = nn.Parameter(np.zeros(4))
     p.grad[...] = [-3.0, -0.5, 0.5, 3.0]
@@ -452,3 +466,25 @@ def test_bad_rng_is_named():
 def test_numerical_gradient_refuses_integer_arrays():
     with pytest.raises(TypeError, match="needs a floating array, got dtype int64"):
         nn.numerical_gradient(lambda z: z.sum(), np.arange(3))
+
+
+@pytest.mark.parametrize("layer, good, bad", [
+    (lambda: nn.Linear(3, 2, rng=0), np.ones((4, 3)), np.ones((4, 5))),
+    (lambda: nn.BatchNorm1d(3), np.arange(12.0).reshape(4, 3), np.ones((4, 5))),
+])
+def test_a_forward_that_raises_leaves_no_stale_cache_for_backward(layer, good, bad):
+    module = layer()
+    module(good)
+    with pytest.raises(ValueError):
+        module(bad)
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        module.backward(np.ones((4, 2 if isinstance(module, nn.Linear) else 3)))
+
+
+def test_a_loss_call_that_raises_leaves_no_stale_cache_for_backward():
+    loss_fn = nn.CrossEntropyLoss()
+    loss_fn(np.zeros((2, 3)), np.array([0, 1]))
+    with pytest.raises(ValueError, match="out of range"):
+        loss_fn(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(RuntimeError, match="before the loss was computed"):
+        loss_fn.backward()

@@ -15,6 +15,13 @@ def test_each_method_keeps_one_colour_whatever_the_label():
     assert plot.color("my method") == plot.color("my method")
 
 
+def test_lines_of_one_figure_never_share_a_colour():
+    labels = ["SGD", "too small", "divergent", "exponential", "cosine", "step", "Adam (lr=1)"]
+    palette = plot.colors(labels)
+    assert len(set(palette.values())) == len(labels)
+    assert palette["SGD"] == plot.color("SGD") and palette["Adam (lr=1)"] == plot.color("Adam")
+
+
 def test_contour_draws_every_path_and_the_minimum():
     f = problems.rosenbrock()
     paths = {"SGD": train.minimize(f, optim.SGD, steps=50, lr=1e-3),

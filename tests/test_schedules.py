@@ -3,6 +3,7 @@ schedule's formula written out independently, and against the invariants a sched
 import json
 import math
 import pathlib
+import pickle
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -50,6 +51,18 @@ def test_matches_torch(entry):
     if "raises_after" in entry:
         with pytest.raises(ValueError, match="total_steps"):
             s(entry["raises_after"] + 1)
+
+
+@pytest.mark.parametrize("entry", REFERENCE["schedules"],
+                         ids=[f"{e['name']}-{i}" for i, e in enumerate(REFERENCE["schedules"])])
+def test_pickles_as_the_call_that_made_it(entry):
+    s = build(entry)
+    again = pickle.loads(pickle.dumps(s))
+    t = np.arange(len(entry["lr"]))
+    assert repr(again) == repr(s) and np.array_equal(again(t), s(t))
+    if "momentum" in entry:
+        m = pickle.loads(pickle.dumps(s.momentum(0.5, 0.99)))
+        assert repr(m) == repr(s.momentum(0.5, 0.99)) and np.array_equal(m(t), s.momentum(0.5, 0.99)(t))
 
 
 # --- against the formulas, written out once more -------------------------------------------

@@ -1,4 +1,5 @@
 import ipywidgets
+import numpy as np
 import matplotlib.pyplot as plt
 
 from descent import problems, widgets
@@ -27,6 +28,19 @@ def test_start_explorer_draws_every_method_from_the_slider_start():
     demo.children[0].value = 0.5
     demo.update()
     plt.close("all")
+
+
+def test_schedule_designer_draws_every_shape_with_and_without_warmup():
+    demo = widgets.schedule_designer()
+    controls = {child.description: child for child in demo.children if hasattr(child, "description")}
+    assert {"schedule", "η₀", "steps", "shape", "warmup"} <= set(controls)
+    for kind in controls["schedule"].options:
+        rates = widgets._schedule(kind, 0.1, 300, 0.5)(np.arange(300))
+        assert np.all(np.isfinite(rates)) and np.all(rates > 0) and rates.max() <= 0.1 + 1e-12, kind
+        for warmup in (0, 20):
+            demo.f(kind=kind, lr=0.1, steps=300, shape=0.5, warmup=warmup)
+            assert plt.gcf().axes[0].get_lines()[0].get_ydata().size == 300
+            plt.close("all")
 
 
 def test_optimizer_race_redraws_every_method_when_a_slider_moves():

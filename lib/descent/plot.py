@@ -24,22 +24,39 @@ _FALLBACK = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "
              "#31a354", "#756bb1", "#636363"]
 
 
+def _method(name):
+    """The palette key of a label ('Adam (lr=0.1)' -> 'adam'), or None for an unknown method."""
+    key = str(name).lower().replace("-", "").replace("_", "")
+    for separator in ("(", ",", ":"):
+        key = key.split(separator)[0]
+    key = key.strip()
+    first = key.split(" ")[0] if key else key
+    return key if key in PALETTE else (first if first in PALETTE else None)
+
+
 def color(name):
     """The book's colour for a method: 'Adam', 'adam (lr=0.1)' and 'Adam, β₁=0.5' share one.
 
     The method is the name's first word, case and '-'/'_' ignored; unknown names get a fixed
     colour derived from the name, so a figure looks the same every time it is drawn.
     """
-    key = str(name).lower().replace("-", "").replace("_", "")
-    for separator in ("(", ",", ":"):
-        key = key.split(separator)[0]
-    key = key.strip()
-    if key in PALETTE:
-        return PALETTE[key]
-    first = key.split(" ")[0] if key else key
-    if first in PALETTE:
-        return PALETTE[first]
-    return _FALLBACK[zlib.crc32(key.encode()) % len(_FALLBACK)]
+    method = _method(name)
+    if method is not None:
+        return PALETTE[method]
+    return _FALLBACK[zlib.crc32(str(name).encode()) % len(_FALLBACK)]
+
+
+def colors(labels):
+    """Colours for the lines of one figure: a known method keeps its book colour; other labels
+    take, in order, the colours no line of the figure uses yet, so no two lines look alike."""
+    labels = list(labels)
+    taken = {PALETTE[m] for m in map(_method, labels) if m is not None}
+    spare = iter([c for c in _FALLBACK if c not in taken])
+    result = {}
+    for label in labels:
+        method = _method(label)
+        result[label] = PALETTE[method] if method is not None else next(spare, color(label))
+    return result
 
 
 def _axes(ax, figsize=(6, 4.5)):
@@ -72,9 +89,10 @@ def contour(f, paths=None, ax=None, bounds=None, levels=30, resolution=200, log=
     if show_minimum:
         ax.plot(*f.x_star, marker="*", markersize=12, color="gold", markeredgecolor="black",
                 linestyle="none", label="minimum", zorder=5)
+    palette = colors(paths or {})
     for label, path in (paths or {}).items():
         path = np.asarray(path)
-        c = color(label)
+        c = palette[label]
         ax.plot(path[:, 0], path[:, 1], "-", color=c, linewidth=1.5, label=label, zorder=4)
         ax.plot(*path[0], "o", color=c, markersize=5, zorder=4)
         ax.plot(*path[-1], "x", color=c, markersize=7, markeredgewidth=2, zorder=4)
@@ -97,9 +115,10 @@ def curves(histories, key="loss", ax=None, log=True, xlabel=None, ylabel=None, t
     'epoch_loss', 'val_loss', 'lr', 'grad_norm', …) or to an array of values.
     """
     ax = _axes(ax)
+    palette = colors(histories)
     for label, record in histories.items():
         values = _series(record, key)
-        ax.plot(np.arange(1, values.size + 1), values, color=color(label), label=label)
+        ax.plot(np.arange(1, values.size + 1), values, color=palette[label], label=label)
     per_epoch = key.startswith(("epoch", "val"))
     ax.set(xlabel=xlabel or ("epoch" if per_epoch else "step"),
            ylabel=ylabel or key.replace("_", " "), title=title)
@@ -113,8 +132,9 @@ def schedules(schedules, steps=300, ax=None, log=False, title=None):
     """Each schedule's rate η(t) for t = 0 … steps − 1, one line per schedule."""
     ax = _axes(ax)
     t = np.arange(steps)
+    palette = colors(schedules)
     for label, schedule in schedules.items():
-        ax.plot(t, [float(schedule(int(k))) for k in t], label=label, color=color(label))
+        ax.plot(t, [float(schedule(int(k))) for k in t], label=label, color=palette[label])
     ax.set(xlabel="step t (optimizer steps already taken)", ylabel=r"learning rate $\eta(t)$",
            title=title)
     if log:
@@ -151,7 +171,8 @@ def animate(f, paths, interval=80, frames=None, bounds=None, title=None, dpi=60)
     frames = min(longest, 60) if frames is None else frames
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=dpi)
     contour(f, None, ax=ax, bounds=bounds, title=title)
-    lines = {label: ax.plot([], [], "-o", color=color(label), markersize=3, label=label)[0]
+    palette = colors(paths)
+    lines = {label: ax.plot([], [], "-o", color=palette[label], markersize=3, label=label)[0]
              for label in paths}
     ax.legend(loc="best", fontsize="small")
     index = np.linspace(1, longest, frames).round().astype(int)

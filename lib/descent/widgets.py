@@ -70,6 +70,61 @@ def start_explorer(f, methods, steps=10):
     return w.interactive(draw, **controls)
 
 
+_SHAPES = ("step", "exponential", "inverse time", "polynomial", "cosine", "cosine restarts",
+           "cyclic", "one-cycle")
+
+
+def _schedule(kind, lr, steps, shape):
+    """The schedule ``kind`` with base rate lr over ``steps`` steps; ``shape`` in (0, 1) bends it."""
+    from descent import schedules
+    if kind == "step":
+        return schedules.step_decay(lr, step_size=max(1, steps // 4), gamma=shape)
+    if kind == "exponential":
+        return schedules.exponential_decay(lr, gamma=shape ** (4 / steps))
+    if kind == "inverse time":
+        return schedules.inverse_time_decay(lr, decay_rate=(1 / shape - 1) * 4 / steps)
+    if kind == "polynomial":
+        return schedules.polynomial_decay(lr, total_iters=steps, power=4 * shape)
+    if kind == "cosine":
+        return schedules.cosine_annealing(lr, T_max=steps, eta_min=shape * lr / 10)
+    if kind == "cosine restarts":
+        return schedules.cosine_restarts(lr, T_0=max(1, int(steps * shape / 4)), T_mult=2)
+    if kind == "cyclic":
+        return schedules.cyclic(lr / 10, lr, step_size_up=max(1, int(steps * shape / 4)),
+                                mode="triangular2")
+    return schedules.one_cycle(lr, total_steps=steps, pct_start=min(0.9, max(0.1, shape)))
+
+
+def schedule_designer(kind="cosine", lr=0.1, steps=300):
+    """Pick a schedule's shape, base rate, length and warmup; the curve η(t), its total Σ η(t)
+    and the ``descent.schedules`` call that makes it redraw."""
+    from descent import schedules
+
+    controls = dict(
+        kind=w.Dropdown(options=_SHAPES, value=kind, description="schedule"),
+        lr=_log_slider("η₀", lr, 1e-4, 1.0),
+        steps=w.IntSlider(value=steps, min=50, max=2000, step=50, description="steps",
+                          continuous_update=False),
+        shape=w.FloatSlider(value=0.5, min=0.05, max=0.95, step=0.05, description="shape",
+                            continuous_update=False),
+        warmup=w.IntSlider(value=0, min=0, max=200, step=10, description="warmup",
+                           continuous_update=False),
+    )
+
+    def draw(kind, lr, steps, shape, warmup):
+        s = _schedule(kind, lr, steps, shape)
+        if warmup:
+            s = schedules.warmup(s, warmup, start_factor=0.0)
+        t = np.arange(steps)
+        fig, ax = plt.subplots(figsize=(8, 4))
+        ax.plot(t, s(t), color="C0")
+        ax.set(xlabel="step t", ylabel="η(t)", title=f"{kind}: total rate Σ η(t) = {s(t).sum():.3g}")
+        plt.show()
+        print(repr(s))
+
+    return w.interactive(draw, **controls)
+
+
 RACERS = {
     "GD": lambda lr, adaptive_lr, momentum: (SGD, dict(lr=lr)),
     "momentum": lambda lr, adaptive_lr, momentum: (SGD, dict(lr=lr, momentum=momentum)),

@@ -79,7 +79,8 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
                 tasks.append({"student": f"s{k:05d}", "files": submission.files})
         replies = {}
         gradable = len(tasks) - check_reference
-        jobs = max(1, min(jobs or default_jobs(), len(tasks)))
+        # a grading process costs about one notebook to start: give each at least two
+        jobs = max(1, min(jobs or default_jobs(), len(tasks) // 2))
         pool = Pool(root, name, limits, jobs, deadline)
         try:
             cells = course.prepare(source, root, limits)

@@ -71,7 +71,7 @@ def write_kernelspec(root, limits):
             "-f", "{connection_file}"]
     one_thread = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     spec = {"argv": argv, "display_name": "Python 3 (grading)", "language": "python",
-            "env": {**one_thread, "MPLBACKEND": "Agg"}}
+            "env": one_thread}
     folder = os.path.join(root, "kernels", KERNEL_NAME)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "kernel.json"), "w") as f:

@@ -34,6 +34,8 @@ class Linear(Module):
     Initialization as torch: W and b ~ U(-1/√in, 1/√in).
     """
 
+    _cache = ("x",)
+
     def __init__(self, in_features, out_features, bias=True, *, dtype=np.float64, rng=None):
         self.in_features = check_int("in_features", in_features, low=1)
         self.out_features = check_int("out_features", out_features, low=1)
@@ -65,6 +67,8 @@ class Linear(Module):
 class ReLU(Module):
     """y = max(x, 0);  dL/dx = dL/dy · [x > 0]  (the derivative at 0 is taken as 0, as torch does)."""
 
+    _cache = ("mask",)
+
     def forward(self, x):
         self.mask = np.asarray(x) > 0
         return np.fmax(x, 0.0)  # = where(x > 0, x, 0), NaN included, and several times faster
@@ -79,6 +83,8 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """y = x if x > 0 else a·x;  dL/dx = dL/dy · (1 if x > 0 else a)  (a at 0, as torch)."""
+
+    _cache = ("mask",)
 
     def __init__(self, negative_slope=0.01):
         self.negative_slope = check_real("negative_slope", negative_slope)
@@ -97,6 +103,8 @@ class LeakyReLU(Module):
 
 class Tanh(Module):
     """y = tanh(x);  dL/dx = dL/dy · (1 − y²).  Shapes: any → same."""
+
+    _cache = ("y",)
 
     def forward(self, x):
         self.y = np.tanh(x)
@@ -120,6 +128,8 @@ def sigmoid(x):
 class Sigmoid(Module):
     """y = σ(x) = 1/(1 + e^(−x));  dL/dx = dL/dy · y(1 − y).  Shapes: any → same."""
 
+    _cache = ("y",)
+
     def forward(self, x):
         self.y = sigmoid(x)
         return self.y
@@ -137,6 +147,8 @@ class Dropout(Module):
 
     dL/dx = dL/dy · m / (1 − p) (inverted dropout, as torch). p = 1 zeroes everything.
     """
+
+    _cache = ("scale",)
 
     def __init__(self, p=0.5, *, rng=None):
         self.p = check_real("p", p, low=0.0, high=1.0)
@@ -170,6 +182,8 @@ class BatchNorm1d(Module):
     dL/dγ = Σ g x̂,  dL/dβ = Σ g,  dL/dx = γ/(N√(σ²_B + eps)) · (N g − Σ g − x̂ Σ g x̂).
     Shapes: x (N, C).
     """
+
+    _cache = ("x_hat",)
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, *, dtype=np.float64):
         self.num_features = check_int("num_features", num_features, low=1)

@@ -24,6 +24,13 @@ class Loss:
     def _scale(self, count):
         return 1.0 / count if self.reduction == "mean" else 1.0
 
+    _cache = ()
+
+    def __call__(self, output, target):
+        for name in self._cache:
+            setattr(self, name, None)  # a call that raises leaves nothing stale behind
+        return self.forward(output, target)
+
     def _cached(self, name):
         value = getattr(self, name, None)
         if value is None:
@@ -48,7 +55,9 @@ def _same_shape(loss, output, target):
 class MSELoss(Loss):
     """L = mean((y − t)²) over all elements;  dL/dy = 2(y − t)/n."""
 
-    def __call__(self, output, target):
+    _cache = ("diff",)
+
+    def forward(self, output, target):
         output, target = _floating("output", output), _floating("target", target)
         _same_shape("MSELoss", output, target)
         self.diff = output - target
@@ -71,7 +80,9 @@ class CrossEntropyLoss(Loss):
     dL/dz = (softmax(z) − onehot(y))/N.
     """
 
-    def __call__(self, logits, labels):
+    _cache = ("log_probs",)
+
+    def forward(self, logits, labels):
         logits = _floating("logits", logits)
         labels = np.asarray(labels)
         if logits.ndim != 2:
@@ -103,7 +114,9 @@ class BCEWithLogitsLoss(Loss):
     """L = mean(max(z, 0) − z·t + log(1 + e^(−|z|))) = mean BCE(σ(z), t), computed stably;
     dL/dz = (σ(z) − t)/n.  Targets t in [0, 1], same shape as z."""
 
-    def __call__(self, logits, target):
+    _cache = ("logits",)
+
+    def forward(self, logits, target):
         logits, target = _floating("logits", logits), _floating("target", target)
         _same_shape("BCEWithLogitsLoss", logits, target)
         if target.size and (target.min() < 0 or target.max() > 1):

@@ -36,7 +36,11 @@ class Module:
 
     training = True
 
+    _cache = ()  # names of what forward stores for backward; cleared before every forward
+
     def __call__(self, x):
+        for name in self._cache:
+            setattr(self, name, None)  # a forward that raises leaves nothing stale behind
         return self.forward(x)
 
     def forward(self, x):

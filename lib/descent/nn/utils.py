@@ -26,7 +26,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     total = float(np.linalg.norm(np.array(norms), norm_type))
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"the total norm of order {norm_type} of the gradients is {total}")
-    coef = min(1.0, max_norm / (total + 1e-6))
+    coef = np.minimum(1.0, max_norm / (total + 1e-6))  # NaN propagates into the gradients, as in torch
     for g in grads:
         g *= coef
     return total

@@ -1,6 +1,4 @@
 """L-BFGS with torch.optim.LBFGS's arguments, defaults and iterates (Nocedal & Wright, Alg. 7.4)."""
-import numpy as np
-
 from descent._checks import check_int
 from descent.optim.line_search import strong_wolfe_torch
 from descent.optim.quasi_newton import QuasiNewton

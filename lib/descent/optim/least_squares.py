@@ -104,16 +104,17 @@ class LevenbergMarquardt(_LeastSquares):
     """Gauss-Newton with adaptive damping (Levenberg 1944, Marquardt 1963; the update rule of
     Madsen, Nielsen & Tingleff 2004, Algorithm 3.16):
 
-        solve (JᵀJ + μD) h = −Jᵀr  (as the least-squares problem [J; √(μD)] h ≈ [−r; 0]),   D = diag(JᵀJ), largest so far (Marquardt's scaling,
-                                     kept monotone as in MINPACK; 1 for a zero column)
-        ρ = (L(θ) − L(θ + h)) / (L(θ) − model(θ + h)),  model decrease = ½hᵀ(μDh − Jᵀr)
+        solve (JᵀJ + μD) h = −Jᵀr       (as the least-squares problem [J; √(μD)] h ≈ [−r; 0])
+        ρ = (L(θ) − L(θ + h)) / (½hᵀ(μDh − Jᵀr))      actual over predicted decrease
         ρ > 0: θ ← θ + h,  μ ← μ·max(1/3, 1 − (2ρ − 1)³),  ν ← 2
         else:  μ ← μν,  ν ← 2ν
 
-    Small μ: a Gauss-Newton step; large μ: a short, scaled gradient step. μ starts at
-    ``damping``·max_i (JᵀJ)_ii and carries over between steps. An iteration is one trial h
-    (one residual evaluation); the Jacobian is evaluated only after an accepted step.
-    Stops when max|Jᵀr| ≤ ``tolerance_grad`` or ‖h‖ ≤ ``tolerance_change``·(‖θ‖ + ``tolerance_change``).
+    D = diag(JᵀJ), elementwise the largest seen so far (Marquardt's scaling, kept monotone as in
+    MINPACK; 1 for a zero column). Small μ: a Gauss-Newton step; large μ: a short, scaled
+    gradient step. μ starts at ``damping``·max_i (JᵀJ)_ii and carries over between steps. An
+    iteration is one trial h (one residual evaluation); the Jacobian is evaluated only after an
+    accepted step. Stops when max|Jᵀr| ≤ ``tolerance_grad`` or when
+    ‖h‖ ≤ ``tolerance_change``·(‖θ‖ + ``tolerance_change``).
     """
 
     def __init__(self, params, residuals, jacobian, damping=1e-3, max_iter=20,

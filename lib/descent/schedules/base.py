@@ -16,11 +16,12 @@ class Schedule:
     ``repr(s)`` is the call that made it; ``s.__doc__`` is that function's docstring (the formula).
     """
 
-    def __init__(self, maker, arguments, rate, name=None):
+    def __init__(self, maker, arguments, rate, name=None, rebuild=None):
         self._maker = maker
         self._name = name or maker.__qualname__
         self.arguments = dict(arguments)
         self._rate = rate
+        self._rebuild = rebuild or maker
         self.__doc__ = maker.__doc__
 
     def __call__(self, t):
@@ -30,9 +31,17 @@ class Schedule:
             return float(rate)
         return np.broadcast_to(rate, steps.shape).copy()
 
+    def __reduce__(self):
+        # Pickled as the call that made it (the rate itself is a closure).
+        return _call, (self._rebuild, self.arguments)
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
         return f"{self._name}({args})"
+
+
+def _call(function, arguments):
+    return function(**arguments)
 
 
 def as_steps(t):

@@ -79,7 +79,7 @@ class CyclicSchedule(Schedule):
             return self._momentum(t, base, top)
 
         return Schedule(self._maker, dict(base_momentum=base, max_momentum=top), rate,
-                        name=f"{self!r}.momentum")
+                        name=f"{self!r}.momentum", rebuild=self.momentum)
 
 
 def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
