@@ -13,9 +13,10 @@ class Adagrad(ElementwiseOptimizer):
         G_t = G_{t−1} + g²            (G_0 = initial_accumulator_value)
         θ ← θ − η/(1 + (t − 1)·lr_decay) · g/(√G_t + ε)
 
-    Textbook form: θ ← θ − η g/√(G_t + ε), ε inside the root and no ``lr_decay``. The library
-    follows torch: ε is added after the square root, and ``lr_decay`` divides the rate by
-    1 + (t − 1)·lr_decay (inverse-time decay, on top of any schedule given as ``lr``).
+    The paper's diagonal update, θ ← θ − η g/(δ + √G_t), also adds its δ after the square root;
+    Keras and some textbooks put it inside, θ ← θ − η g/√(G_t + ε), and have no ``lr_decay``.
+    The library follows torch: ε is added after the square root, and ``lr_decay`` divides the
+    rate by 1 + (t − 1)·lr_decay (inverse-time decay, on top of any schedule given as ``lr``).
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
