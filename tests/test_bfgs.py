@@ -39,16 +39,21 @@ def evaluations_to_gradient_norm(f, make, tolerance=1e-8):
 
 
 def test_rosenbrock_2d_evaluation_count():
-    """scipy's BFGS needs 41 evaluations to ‖∇f‖ < 1e-8 from (−1.2, 1); ours 49 (its H₀ scaling
-    makes the first steps short). Bound it, and check that it gets there."""
+    """The issue's target: 2-D Rosenbrock from (−1.2, 1) to ‖∇f‖₂ < 1e-8 in ≤ 41 evaluations.
+
+    Counted as closure calls up to the first one with ‖∇f‖₂ < 1e-8. scipy's BFGS with
+    gtol=1e-8 stops at that very evaluation, so its ``nfev`` is the same count: 41 (either norm).
+    Ours gets there in as many with N&W's eq. 6.20 scaling and N&W's strong Wolfe search, given
+    the trial step of N&W eq. 3.60 that scipy also uses (with torch's first step and η afterwards
+    it needed 49)."""
     f = problems.rosenbrock()
     evals, x = evaluations_to_gradient_norm(
         f, lambda p: optim.BFGS(p, max_iter=1000, max_eval=10000, tolerance_grad=1e-10,
                                 tolerance_change=0))
-    scipy_evals = optimize.minimize(optimize.rosen, f.x0, jac=optimize.rosen_der, method="BFGS",
-                                    options=dict(gtol=1e-8)).nfev
-    assert scipy_evals == 41
-    assert evals is not None and evals <= 50
+    scipy = optimize.minimize(optimize.rosen, f.x0, jac=optimize.rosen_der, method="BFGS",
+                              options=dict(gtol=1e-8))
+    assert scipy.nfev == 41 and np.linalg.norm(scipy.jac) < 1e-8
+    assert evals is not None and evals <= 41
     np.testing.assert_allclose(x, [1.0, 1.0], atol=1e-9)
 
 

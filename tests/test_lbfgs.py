@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from scipy import optimize
 
 from descent import nn, optim, problems
 from descent.optim.bfgs import bfgs_update
@@ -119,7 +120,9 @@ def test_parameter_groups_are_refused():
         optim.LBFGS(groups)
 
 
-def evaluations_to_gradient_norm(f, tolerance=1e-8):
+def evaluations_to_gradient_norm(f, history_size=100, tolerance=1e-8):
+    """Closure calls of one long strong-Wolfe step until the first evaluation with
+    ‖∇f‖₂ < tolerance, and the final point."""
     p = nn.Parameter(f.x0)
     norms = []
 
@@ -129,19 +132,53 @@ def evaluations_to_gradient_norm(f, tolerance=1e-8):
         return f(p.data)
 
     optim.LBFGS([p], max_iter=10000, max_eval=100000, tolerance_grad=1e-10, tolerance_change=0.0,
-                line_search_fn="strong_wolfe").step(closure)
+                history_size=history_size, line_search_fn="strong_wolfe").step(closure)
     return next(i + 1 for i, v in enumerate(norms) if v < tolerance), p.data
 
 
-def test_rosenbrock_2d_needs_as_many_evaluations_as_torch():
-    evals, x = evaluations_to_gradient_norm(problems.rosenbrock())
-    assert evals == REFERENCE["rosenbrock2_evals_to_1e-8"]
+def scipy_lbfgsb_evaluations(f, tolerance=1e-8):
+    """scipy's L-BFGS-B counted the same way (it stops on gtol alone, in max-norm)."""
+    norms = []
+
+    def fun(x):
+        g = f.grad(x)
+        norms.append(np.linalg.norm(g))
+        return f(x), g
+
+    optimize.minimize(fun, f.x0, jac=True, method="L-BFGS-B",
+                      options=dict(gtol=1e-10, ftol=0.0, maxfun=10000))
+    return next(i + 1 for i, v in enumerate(norms) if v < tolerance)
+
+
+@pytest.mark.parametrize("history_size", [100, 10, 5])
+def test_rosenbrock_2d_needs_as_many_evaluations_as_torch(history_size):
+    """2-D Rosenbrock from (−1.2, 1) to ‖∇f‖₂ < 1e-8, counted as closure calls up to the first
+    evaluation below it: torch needs 47 with its default history_size=100 (46 in max-norm), 46
+    with 10 and 45 — the issue's "torch: 45" — only with 5; at every setting ours needs exactly
+    as many, being the same algorithm. (torch's other 45: plain ``step`` calls with its default
+    tolerances stop after 45 calls, but at ‖∇f‖₂ ≈ 4e-4.) So the target ≤ 45 holds with
+    history_size=5 and cannot hold at 100 without departing from torch. scipy's L-BFGS-B (10
+    pairs) needs 46."""
+    evals, x = evaluations_to_gradient_norm(problems.rosenbrock(), history_size)
+    key = "rosenbrock2_evals_to_1e-8" if history_size == 100 \
+        else f"rosenbrock2_m{history_size}_evals_to_1e-8"
+    assert evals == REFERENCE[key]
+    if history_size == 5:
+        assert evals <= 45
     np.testing.assert_allclose(x, [1.0, 1.0], atol=1e-9)
+    if history_size == 10:
+        assert scipy_lbfgsb_evaluations(problems.rosenbrock()) == 46
 
 
-def test_rosenbrock_100d_reaches_all_ones():
-    """Over ~500 iterations rounding differences (torch's fused multiply-add) change the path, so
-    the count differs from torch's own; both reach all ones."""
-    evals, x = evaluations_to_gradient_norm(problems.rosenbrock(100))
-    assert evals <= 1.1 * REFERENCE["rosenbrock100_evals_to_1e-8"]
+def test_rosenbrock_100d_target_against_scipy():
+    """100-D Rosenbrock from (−1.2, 1, …) to ‖∇f‖₂ < 1e-8: the target is ≤ 623 evaluations
+    ("scipy L-BFGS-B: 623"). Counted the same way, scipy 1.17's L-BFGS-B needs 637 here (630 on
+    ``scipy.optimize.rosen``, whose rounding differs); 623 is its ``nfev`` on ``rosen`` only when
+    it stops early, at ftol=1e-15 with ‖∇f‖₂ ≈ 4e-7. Ours needs 600, torch's run of the same
+    algorithm 684: over
+    ~500 iterations rounding differences (torch's fused multiply-add) change the path, so these
+    counts measure a path, not the method — both reach all ones."""
+    f = problems.rosenbrock(100)
+    evals, x = evaluations_to_gradient_norm(f)
+    assert evals <= 623 < scipy_lbfgsb_evaluations(f)
     np.testing.assert_allclose(x, np.ones(100), atol=1e-8)

@@ -6,7 +6,7 @@ Run with a Python that has torch 2.13 (never a dependency of the library or the 
 
 Writes tests/reference/lbfgs.npz: for each case, the flat parameters after every ``step`` and
 the number of closure calls so far; and the closure calls that torch's strong-Wolfe LBFGS needs
-to reach ‖∇f‖ < 1e-8 on 2-D and 100-D Rosenbrock. The test problems' losses and gradients are computed in
+to reach ‖∇f‖₂ < 1e-8 on 2-D and 100-D Rosenbrock (history_size 100, and 5 and 10 on 2-D). The test problems' losses and gradients are computed in
 torch with the formulas of ``descent.problems``, operation for operation; the network's gradient
 comes from autograd. The two sides still round differently (torch's ``add_`` uses a fused
 multiply-add), and the tests allow 1e-8 relative: the cases stop before such differences grow.
@@ -101,13 +101,14 @@ def run(x0, loss_and_grad, options, steps):
     return np.array(iterates), np.array(counts)
 
 
-def evaluations_to_gradient_norm(dim, tolerance=1e-8):
+def evaluations_to_gradient_norm(dim, history_size=100, tolerance=1e-8):
     """Closure calls of one long strong-Wolfe step on Rosenbrock from (−1.2, 1, …) until the first
-    evaluation with ‖∇f‖ < tolerance."""
+    evaluation with ‖∇f‖₂ < tolerance."""
     x0, loss_and_grad = rosenbrock_case(dim)
     x = torch.tensor(x0)
     opt = torch.optim.LBFGS([x], max_iter=10000, max_eval=100000, tolerance_grad=1e-10,
-                            tolerance_change=0.0, line_search_fn="strong_wolfe")
+                            tolerance_change=0.0, history_size=history_size,
+                            line_search_fn="strong_wolfe")
     norms = []
 
     def closure():
@@ -139,6 +140,9 @@ def main():
     for dim in (2, 100):
         out[f"rosenbrock{dim}_evals_to_1e-8"] = evaluations_to_gradient_norm(dim)
         print(f"rosenbrock({dim}): {out[f'rosenbrock{dim}_evals_to_1e-8']} evaluations to |g| < 1e-8")
+    for m in (5, 10):
+        out[f"rosenbrock2_m{m}_evals_to_1e-8"] = evaluations_to_gradient_norm(2, history_size=m)
+        print(f"rosenbrock(2), history_size={m}: {out[f'rosenbrock2_m{m}_evals_to_1e-8']} evaluations")
     np.savez_compressed(os.path.join(HERE, "lbfgs.npz"), **out)
 
 

@@ -25,13 +25,15 @@ def _at_least_one_trial(search):
 
 
 class BFGS(QuasiNewton):
-    """BFGS in torch.optim.LBFGS's loop (same arguments, stopping rules and first step).
+    """BFGS in torch.optim.LBFGS's loop (same arguments and stopping rules).
 
     H starts as I for the first direction −g; at the first update it is rescaled to
     H₀ = (yᵀs / yᵀy) I (Nocedal & Wright, eq. 6.20) and then updated by ``bfgs_update``. A pair with
     yᵀs ≤ 1e-10 is skipped: the update would lose positive definiteness.
     ``line_search_fn``: "strong_wolfe" (``line_search.strong_wolfe``, c₁ = 1e-4, c₂ = 0.9),
-    "armijo" or None. Memory O(n²), work O(n²) per iteration.
+    "armijo" or None. With a line search the first trial step follows ``_trial_step``; without
+    one, θ ← θ + η d (torch's min(1, 1/‖g‖₁)·η on the very first iteration).
+    Memory O(n²), work O(n²) per iteration.
     """
 
     line_searches = {"strong_wolfe": _at_least_one_trial(strong_wolfe),
@@ -41,6 +43,23 @@ class BFGS(QuasiNewton):
                  tolerance_change=1e-9, line_search_fn="strong_wolfe"):
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
                          line_search_fn)
+
+    def _trial_step(self, state, lr, grad, gtd, loss, prev_loss):
+        """With a line search, the minimizer of the quadratic along d with slope gᵀd that
+        promises the decrease the last iteration achieved, capped at 1 (Nocedal & Wright, eq. 3.60
+        and their safeguard min(1, 1.01 t); scipy's BFGS starts its searches the same way):
+
+            t = η · min(1, 1.01 · 2(L_k − L_{k−1}) / gᵀd)     (t = η if that is not positive)
+
+        On the very first iteration L₋₁ = L₀ + ‖g‖₂/2, as in scipy, so t = η · min(1, 1.01/‖g‖₂):
+        a first step of length about 1 along −g.
+        """
+        if self.param_groups[0]["line_search_fn"] is None:
+            return super()._trial_step(state, lr, grad, gtd, loss, prev_loss)
+        if state["n_iter"] == 1:
+            prev_loss = loss + np.linalg.norm(grad) / 2
+        step = 1.01 * 2 * (loss - prev_loss) / gtd if gtd < 0 else 0.0
+        return lr * min(1.0, step) if step > 0 else lr
 
     def _reset_memory(self, state):
         state["inverse_hessian"] = None

@@ -3,8 +3,9 @@
 One ``step(closure)`` runs up to ``max_iter`` iterations. An iteration: from the new gradient and
 the last step, s = θ_k − θ_{k−1} and y = g_k − g_{k−1} are remembered if the curvature yᵀs is
 positive enough; the direction is d = −H g with H the method's inverse-Hessian approximation
-(d = −g on the very first iteration); the step length starts at min(1, 1/‖g‖₁)·η on the very first
-iteration and at η afterwards, and a line search adjusts it (or θ ← θ + η d without one).
+(d = −g on the very first iteration); the step length starts at ``_trial_step`` — torch's
+min(1, 1/‖g‖₁)·η on the very first iteration and η afterwards, unless a subclass says otherwise —
+and a line search adjusts it (or θ ← θ + t d without one).
 The step stops early when max|g| ≤ tolerance_grad, when the closure has been called max_eval
 times, when gᵀd > −tolerance_change, when max|t d| ≤ tolerance_change or when
 |L_k − L_{k−1}| < tolerance_change. The memory carries over from one ``step`` to the next.
@@ -72,11 +73,11 @@ class QuasiNewton(ClosureOptimizer):
                 if ys > 1e-10:
                     self._remember(state, s, y, ys)
                 d = self._direction(state, flat_grad)
+            gtd = flat_grad @ d
+            t = self._trial_step(state, lr, flat_grad, gtd, loss, prev_loss)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
 
-            t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
-            gtd = flat_grad @ d
             if gtd > -tolerance_change:
                 break
 
@@ -104,6 +105,11 @@ class QuasiNewton(ClosureOptimizer):
 
         state.update(d=d, t=t, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
+
+    def _trial_step(self, state, lr, grad, gtd, loss, prev_loss):
+        """The first step length tried along d: torch's min(1, 1/‖g‖₁)·η on the very first
+        iteration, η afterwards. ``gtd`` is gᵀd, ``prev_loss`` the loss one iteration back."""
+        return min(1.0, 1.0 / np.abs(grad).sum()) * lr if state["n_iter"] == 1 else lr
 
     def _reset_memory(self, state):
         raise NotImplementedError
