@@ -2,7 +2,7 @@
 
 Names, shapes, formulas and default initialization follow torch.nn, so numbers carry over.
 """
-from descent.nn import utils
+from descent.nn import init, utils
 from descent.nn.gradcheck import gradcheck, gradcheck_module, numerical_gradient, relative_error
 from descent.nn.layers import (BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh,
                                sigmoid)
@@ -13,5 +13,5 @@ __all__ = [
     "Parameter", "Module", "Sequential",
     "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout", "BatchNorm1d", "sigmoid",
     "Loss", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss", "log_softmax",
-    "gradcheck", "gradcheck_module", "numerical_gradient", "relative_error", "utils",
+    "gradcheck", "gradcheck_module", "numerical_gradient", "relative_error", "init", "utils",
 ]
