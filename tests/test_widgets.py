@@ -55,3 +55,28 @@ def test_optimizer_race_redraws_every_method_when_a_slider_moves():
     demo.update()
     assert plt.get_fignums()
     plt.close("all")
+
+
+def test_layer_statistics_keep_scale_at_the_right_gain_and_vanish_or_explode_off_it():
+    relu_he, _ = widgets._layer_statistics("relu", np.sqrt(2), depth=20, width=128)
+    relu_small, relu_small_grad = widgets._layer_statistics("relu", 1.0, depth=20, width=128)
+    relu_big, _ = widgets._layer_statistics("relu", 2.0, depth=20, width=128)
+    assert relu_he.shape == relu_small_grad.shape == (20,)
+    assert 0.3 < relu_he[-1] / relu_he[0] < 3
+    assert relu_small[-1] / relu_small[0] < 2.0 ** -8        # halves the variance per layer
+    assert relu_small_grad[0] / relu_small_grad[-1] < 2.0 ** -8
+    assert relu_big[-1] / relu_big[0] > 2.0 ** 8
+    tanh_small, _ = widgets._layer_statistics("tanh", 0.5, depth=20, width=128)
+    assert tanh_small[-1] < 1e-4
+
+
+def test_init_explorer_redraws_for_each_nonlinearity():
+    demo = widgets.init_explorer(depth=5, width=32)
+    assert isinstance(demo, ipywidgets.interactive)
+    names = [child.description for child in demo.children if hasattr(child, "description")]
+    assert names[:3] == ["activation", "scale", "layers"]
+    demo.children[0].value = "relu"
+    demo.children[1].value = 3.0
+    demo.update()
+    assert plt.gcf().axes[0].get_lines()[0].get_ydata().size == 5
+    plt.close("all")

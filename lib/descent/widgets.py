@@ -170,3 +170,55 @@ def optimizer_race(functions, methods=None, lr=1e-3, adaptive_lr=0.05, momentum=
         plt.show()
 
     return w.interactive(draw, **controls)
+
+
+def _layer_statistics(activation, scale, depth, width, samples=256, rng=0):
+    """Std of each hidden layer's activations, and of dL/d(activation) for L = Σ output / √samples,
+    in a ``depth``-layer MLP whose weights are N(0, (scale/√fan_in)²) and biases zero."""
+    from descent import nn
+    rng = np.random.default_rng(rng)
+    act = {"tanh": nn.Tanh, "relu": nn.ReLU}[activation]
+    layers = []
+    for _ in range(depth):
+        linear = nn.Linear(width, width, rng=rng)
+        nn.init.normal_(linear.weight, 0.0, scale / np.sqrt(width), rng=rng)
+        nn.init.zeros_(linear.bias)
+        layers += [linear, act()]
+    x = rng.standard_normal((samples, width))
+    forward = []
+    for layer in layers:
+        x = layer(x)
+        if not isinstance(layer, nn.Linear):
+            forward.append(float(x.std()))
+    grad = rng.standard_normal(x.shape) / np.sqrt(samples)
+    backward = []
+    for layer in reversed(layers):
+        if not isinstance(layer, nn.Linear):
+            backward.append(float(grad.std()))
+        grad = layer.backward(grad)
+    return np.array(forward), np.array(backward[::-1])
+
+
+def init_explorer(activation="tanh", scale=1.0, depth=20, width=128):
+    """A deep MLP at initialization: pick the nonlinearity and the weight scale (std · √fan_in;
+    Xavier/LeCun is 1, Kaiming for ReLU √2, tanh's gain 5/3); the std of every layer's activations
+    (forward) and of the gradient reaching it (backward) redraws, on a log scale."""
+    controls = dict(
+        activation=w.Dropdown(options=["tanh", "relu"], value=activation, description="activation"),
+        scale=_log_slider("scale", scale, 0.1, 10.0),
+        depth=w.IntSlider(value=depth, min=2, max=50, description="layers", continuous_update=False),
+    )
+
+    def draw(activation, scale, depth):
+        forward, backward = _layer_statistics(activation, scale, depth, width)
+        layer = np.arange(1, depth + 1)
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.semilogy(layer, np.maximum(forward, 1e-300), "o-", color="C0", label="activations (forward)")
+        ax.semilogy(layer, np.maximum(backward, 1e-300), "s--", color="C3", label="gradients (backward)")
+        ax.set(xlabel="layer", ylabel="std",
+               title=f"{activation}, weight std = {scale:.3g}/√fan_in: "
+                     f"last layer {forward[-1]:.2g}, first gradient {backward[0]:.2g}")
+        ax.legend()
+        plt.show()
+
+    return w.interactive(draw, **controls)
