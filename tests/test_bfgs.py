@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import optimize
 
-from descent import nn, optim, problems
+from descent import nn, optim, problems, train
 from descent.optim.bfgs import bfgs_update
 
 
@@ -24,20 +24,6 @@ def test_update_is_symmetric_positive_definite_and_satisfies_the_secant_conditio
     assert np.linalg.eigvalsh((H_new + H_new.T) / 2).min() > 0
 
 
-def evaluations_to_gradient_norm(f, make, tolerance=1e-8):
-    """Closure calls until the first evaluation with ‖∇f‖ < tolerance (None if never)."""
-    p = nn.Parameter(f.x0)
-    norms = []
-
-    def closure():
-        p.grad[...] = f.grad(p.data)
-        norms.append(np.linalg.norm(p.grad))
-        return f(p.data)
-
-    make([p]).step(closure)
-    return next((i + 1 for i, v in enumerate(norms) if v < tolerance), None), p.data
-
-
 def test_rosenbrock_2d_evaluation_count():
     """The issue's target: 2-D Rosenbrock from (−1.2, 1) to ‖∇f‖₂ < 1e-8 in ≤ 41 evaluations.
 
@@ -47,7 +33,7 @@ def test_rosenbrock_2d_evaluation_count():
     the trial step of N&W eq. 3.60 that scipy also uses (with torch's first step and η afterwards
     it needed 49)."""
     f = problems.rosenbrock()
-    evals, x = evaluations_to_gradient_norm(
+    evals, x = train.evaluations_to_tolerance(
         f, lambda p: optim.BFGS(p, max_iter=1000, max_eval=10000, tolerance_grad=1e-10,
                                 tolerance_change=0))
     scipy = optimize.minimize(optimize.rosen, f.x0, jac=optimize.rosen_der, method="BFGS",

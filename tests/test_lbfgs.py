@@ -4,9 +4,9 @@ import os
 
 import numpy as np
 import pytest
-from scipy import optimize
+from scipy_counts import scipy_evaluations
 
-from descent import nn, optim, problems
+from descent import nn, optim, problems, train
 from descent.optim.bfgs import bfgs_update
 from descent.optim.lbfgs import two_loop_direction
 
@@ -120,34 +120,16 @@ def test_parameter_groups_are_refused():
         optim.LBFGS(groups)
 
 
-def evaluations_to_gradient_norm(f, history_size=100, tolerance=1e-8):
-    """Closure calls of one long strong-Wolfe step until the first evaluation with
-    ‖∇f‖₂ < tolerance, and the final point."""
-    p = nn.Parameter(f.x0)
-    norms = []
-
-    def closure():
-        p.grad[...] = f.grad(p.data)
-        norms.append(np.linalg.norm(p.grad))
-        return f(p.data)
-
-    optim.LBFGS([p], max_iter=10000, max_eval=100000, tolerance_grad=1e-10, tolerance_change=0.0,
-                history_size=history_size, line_search_fn="strong_wolfe").step(closure)
-    return next(i + 1 for i, v in enumerate(norms) if v < tolerance), p.data
+def lbfgs_evaluations(f, history_size=100):
+    """Closure calls of torch-semantics L-BFGS with strong Wolfe until ‖∇f‖₂ < 1e-8, and the end."""
+    return train.evaluations_to_tolerance(f, lambda p: optim.LBFGS(
+        p, max_iter=10000, max_eval=100000, tolerance_grad=1e-10, tolerance_change=0.0,
+        history_size=history_size, line_search_fn="strong_wolfe"))
 
 
-def scipy_lbfgsb_evaluations(f, tolerance=1e-8):
+def scipy_lbfgsb_evaluations(f):
     """scipy's L-BFGS-B counted the same way (it stops on gtol alone, in max-norm)."""
-    norms = []
-
-    def fun(x):
-        g = f.grad(x)
-        norms.append(np.linalg.norm(g))
-        return f(x), g
-
-    optimize.minimize(fun, f.x0, jac=True, method="L-BFGS-B",
-                      options=dict(gtol=1e-10, ftol=0.0, maxfun=10000))
-    return next(i + 1 for i, v in enumerate(norms) if v < tolerance)
+    return scipy_evaluations(f, "L-BFGS-B", options=dict(gtol=1e-10, ftol=0.0, maxfun=10000))
 
 
 @pytest.mark.parametrize("history_size", [100, 10, 5])
@@ -159,7 +141,7 @@ def test_rosenbrock_2d_needs_as_many_evaluations_as_torch(history_size):
     tolerances stop after 45 calls, but at ‖∇f‖₂ ≈ 4e-4.) So the target ≤ 45 holds with
     history_size=5 and cannot hold at 100 without departing from torch. scipy's L-BFGS-B (10
     pairs) needs 46."""
-    evals, x = evaluations_to_gradient_norm(problems.rosenbrock(), history_size)
+    evals, x = lbfgs_evaluations(problems.rosenbrock(), history_size)
     key = "rosenbrock2_evals_to_1e-8" if history_size == 100 \
         else f"rosenbrock2_m{history_size}_evals_to_1e-8"
     assert evals == REFERENCE[key]
@@ -179,6 +161,6 @@ def test_rosenbrock_100d_target_against_scipy():
     ~500 iterations rounding differences (torch's fused multiply-add) change the path, so these
     counts measure a path, not the method — both reach all ones."""
     f = problems.rosenbrock(100)
-    evals, x = evaluations_to_gradient_norm(f)
+    evals, x = lbfgs_evaluations(f)
     assert evals <= 623 < scipy_lbfgsb_evaluations(f)
     np.testing.assert_allclose(x, np.ones(100), atol=1e-8)

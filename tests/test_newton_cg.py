@@ -1,9 +1,9 @@
 """Newton-CG: Hessian-vector products, truncated CG, the 100-D Rosenbrock target."""
 import numpy as np
 import pytest
-from scipy import optimize
+from scipy_counts import scipy_evaluations
 
-from descent import nn, optim, problems
+from descent import nn, optim, problems, train
 from descent.optim.newton_cg import conjugate_gradient, finite_difference_hvp
 
 SMOOTH = [problems.rosenbrock(), problems.rosenbrock(10), problems.beale(), problems.himmelblau(),
@@ -57,30 +57,12 @@ def test_rosenbrock_100d_target_against_scipy():
     that is call 254, and its ``nfev`` at its own stop 255); ours, with the same products and a
     strong Wolfe search, fewer."""
     f = problems.rosenbrock(100)
-    scipy_norms = []
-
-    def fun(x):
-        g = f.grad(x)
-        scipy_norms.append(np.linalg.norm(g))
-        return f(x), g
-
-    optimize.minimize(fun, f.x0, jac=True, hessp=f.hessian_vector, method="Newton-CG",
-                      options=dict(xtol=1e-12))
-    assert next(i + 1 for i, v in enumerate(scipy_norms) if v < 1e-8) == 255
-    p = nn.Parameter(f.x0)
-    norms = []
-
-    def closure():
-        p.grad[...] = f.grad(p.data)
-        norms.append(np.linalg.norm(p.grad))
-        return f(p.data)
-
-    opt = optim.NewtonCG([p], max_iter=1000, tolerance_grad=1e-10, line_search_fn="strong_wolfe",
-                         hessian_vector=f.hessian_vector)
-    opt.step(closure)
-    evals = next(i + 1 for i, v in enumerate(norms) if v < 1e-8)
+    assert scipy_evaluations(f, "Newton-CG", hessp=f.hessian_vector, options=dict(xtol=1e-12)) == 255
+    evals, x = train.evaluations_to_tolerance(f, lambda p: optim.NewtonCG(
+        p, max_iter=1000, tolerance_grad=1e-10, line_search_fn="strong_wolfe",
+        hessian_vector=f.hessian_vector))
     assert evals <= 255
-    np.testing.assert_allclose(p.data, np.ones(100), atol=1e-8)
+    np.testing.assert_allclose(x, np.ones(100), atol=1e-8)
 
 
 @pytest.mark.parametrize("kwargs, error, name", [

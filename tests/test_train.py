@@ -164,3 +164,18 @@ def test_lr_find_stops_once_the_loss_blows_up():
     # Gradient descent on this regression diverges above about lr = 1; the test stops there.
     assert len(result.lrs) < 200 and 0.5 < result.lrs[-1] < 50
     assert result.smoothed[-1] > 4 * result.smoothed.min() or not np.isfinite(result.losses[-1])
+
+
+def test_evaluations_to_tolerance_counts_closure_calls_up_to_the_first_small_gradient():
+    f = problems.quadratic(condition_number=1.0)     # ∇f = θ: one step of η = 1 lands on 0
+    count, x = train.evaluations_to_tolerance(f, lambda p: optim.SGD(p, lr=1.0))
+    assert count == 2 and np.all(x == 0.0)
+    f = problems.quadratic(condition_number=10.0)
+    count, x = train.evaluations_to_tolerance(f, lambda p: optim.SGD(p, lr=0.01), budget=50)
+    assert count is None and np.linalg.norm(f.grad(x)) > 1e-8
+
+
+def test_evaluations_to_tolerance_stops_when_the_method_stalls():
+    f = problems.quadratic(condition_number=10.0)
+    count, x = train.evaluations_to_tolerance(f, lambda p: optim.SGD(p, lr=0.0), budget=10_000)
+    assert count is None and np.array_equal(x, f.x0)

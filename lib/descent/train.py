@@ -173,6 +173,34 @@ def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):
     return np.array(path)
 
 
+def evaluations_to_tolerance(f, make_optimizer, budget=10_000, tolerance=1e-8):
+    """How many evaluations of f (closure calls) a method needs before ‖∇f‖₂ < ``tolerance``.
+
+    ``make_optimizer(params)`` builds the optimizer on one parameter at ``f.x0``; ``step(closure)``
+    is called until the first evaluation below the tolerance, until ``budget`` evaluations, or
+    until a step leaves θ unchanged (the method has stalled). Returns ``(count, x)``: the index
+    (from 1) of the first evaluation below the tolerance, or None, and the final point. This is
+    the count scipy.optimize reports as ``nfev`` when it stops at the same gradient norm.
+    """
+    check_int("budget", budget, low=1)
+    theta = Parameter(f.x0)
+    norms = []
+
+    def closure():
+        theta.grad[...] = f.grad(theta.data)
+        norms.append(float(np.linalg.norm(theta.grad)))
+        return f(theta.data)
+
+    opt = make_optimizer([theta])
+    while len(norms) < budget and not (norms and norms[-1] < tolerance):
+        before = theta.data.copy()
+        opt.step(closure)
+        if np.array_equal(theta.data, before):
+            break
+    count = next((i + 1 for i, norm in enumerate(norms) if norm < tolerance), None)
+    return count, theta.data.copy()
+
+
 class LRFinderResult:
     """The LR range test's record: ``lrs``, raw ``losses``, ``smoothed`` losses, and two readings:
     ``steepest`` (the rate where the smoothed loss falls fastest per decade, Smith's choice) and

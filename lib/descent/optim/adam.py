@@ -2,7 +2,15 @@
 import numpy as np
 
 from descent._checks import check_nonnegative, check_real
-from descent.optim.elementwise import ElementwiseOptimizer, gradient
+from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
+                                       update_mean_square)
+
+
+def check_adam_group(group):
+    """The checks torch makes for the Adam family: eps ≥ 0, both betas in [0, 1), weight_decay ≥ 0."""
+    check_nonnegative("eps", group["eps"])
+    check_betas(group["betas"])
+    check_nonnegative("weight_decay", group["weight_decay"])
 
 
 def check_betas(betas):
@@ -36,9 +44,7 @@ class Adam(ElementwiseOptimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _check_group(self, group):
-        check_nonnegative("eps", group["eps"])
-        check_betas(group["betas"])
-        check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_group(group)
 
     def _update(self, param, grad, state, group, lr):
         if not state:
@@ -51,23 +57,15 @@ class Adam(ElementwiseOptimizer):
         state["step"] += 1
         t = state["step"]
         beta1, beta2 = group["betas"]
-        eps, decay = group["eps"], group["weight_decay"]
-        decoupled = group["decoupled_weight_decay"]
+        eps = group["eps"]
         step_size = lr / (1 - beta1**t)
         root_correction2 = (1 - beta2**t) ** 0.5
         arrays = [param.data, grad, state["exp_avg"], state["exp_avg_sq"]]
         arrays += [state["max_exp_avg_sq"]] if amsgrad else []
         for p, g, m, v, *vmax, d, s in self.blocks(*arrays, scratch=2):
-            if decoupled and decay != 0:
-                p *= 1 - lr * decay
-            g = gradient(g, p, d, group["maximize"], 0.0 if decoupled else decay)
-            np.subtract(g, m, out=s)
-            s *= 1 - beta1
-            m += s
-            v *= beta2
-            np.multiply(g, g, out=s)
-            s *= 1 - beta2
-            v += s
+            g = decayed_gradient(g, p, d, group, lr)
+            update_mean(g, m, beta1, s)
+            update_mean_square(g, v, beta2, s)
             if amsgrad:
                 np.maximum(vmax[0], v, out=vmax[0])
             np.sqrt(vmax[0] if amsgrad else v, out=s)

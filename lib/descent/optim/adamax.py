@@ -1,9 +1,8 @@
 """Adamax: Adam with the infinity norm in place of the root mean square."""
 import numpy as np
 
-from descent._checks import check_nonnegative
-from descent.optim.adam import check_betas
-from descent.optim.elementwise import ElementwiseOptimizer, gradient
+from descent.optim.adam import check_adam_group
+from descent.optim.elementwise import ElementwiseOptimizer, gradient, update_mean
 
 
 class Adamax(ElementwiseOptimizer):
@@ -25,9 +24,7 @@ class Adamax(ElementwiseOptimizer):
                                       maximize=maximize))
 
     def _check_group(self, group):
-        check_nonnegative("eps", group["eps"])
-        check_betas(group["betas"])
-        check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_group(group)
 
     def _update(self, param, grad, state, group, lr):
         if not state:
@@ -41,9 +38,7 @@ class Adamax(ElementwiseOptimizer):
         for p, g, m, u, d, s in self.blocks(param.data, grad, state["exp_avg"], state["exp_inf"],
                                             scratch=2):
             g = gradient(g, p, d, group["maximize"], group["weight_decay"])
-            np.subtract(g, m, out=s)
-            s *= 1 - beta1
-            m += s
+            update_mean(g, m, beta1, s)
             u *= beta2
             np.abs(g, out=s)
             s += eps

@@ -54,3 +54,29 @@ def gradient(g, param, out, maximize, weight_decay):
         np.multiply(param, weight_decay, out=out)
         return np.subtract(out, g, out=out) if maximize else np.add(out, g, out=out)
     return np.negative(g, out=out) if maximize else g
+
+
+def decayed_gradient(g, param, out, group, lr):
+    """The Adam family's gradient: with ``decoupled_weight_decay`` the parameter first shrinks,
+    θ ← θ(1 − ηλ), and g is used as it is; otherwise λθ is added to g (L2). See ``gradient``."""
+    decay = group["weight_decay"]
+    if group.get("decoupled_weight_decay", False):
+        if decay != 0:
+            param *= 1 - lr * decay
+        decay = 0.0
+    return gradient(g, param, out, group["maximize"], decay)
+
+
+def update_mean(g, m, beta1, scratch):
+    """m ← β₁m + (1 − β₁)g, computed as torch does: m += (1 − β₁)(g − m)."""
+    np.subtract(g, m, out=scratch)
+    scratch *= 1 - beta1
+    m += scratch
+
+
+def update_mean_square(g, v, beta2, scratch):
+    """v ← β₂v + (1 − β₂)g²."""
+    v *= beta2
+    np.multiply(g, g, out=scratch)
+    scratch *= 1 - beta2
+    v += scratch

@@ -131,7 +131,7 @@ def strong_wolfe(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9, max_eva
         return LineSearchResult(*best, evals, False)
 
     while evals < max_evals:
-        (t_lo, f_lo, g_lo, s_lo), (t_hi, f_hi, g_hi, s_hi) = lo, hi
+        (t_lo, f_lo, _, s_lo), (t_hi, f_hi, _, s_hi) = lo, hi
         width = abs(t_hi - t_lo)
         if np.isfinite(f_hi):
             t = cubic_minimizer(t_lo, f_lo, s_lo, t_hi, f_hi, s_hi)

@@ -2,8 +2,9 @@
 import numpy as np
 
 from descent._checks import check_nonnegative
-from descent.optim.adam import check_betas
-from descent.optim.elementwise import ElementwiseOptimizer, gradient
+from descent.optim.adam import check_adam_group
+from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
+                                       update_mean_square)
 
 
 class NAdam(ElementwiseOptimizer):
@@ -30,9 +31,7 @@ class NAdam(ElementwiseOptimizer):
                                       maximize=maximize))
 
     def _check_group(self, group):
-        check_nonnegative("eps", group["eps"])
-        check_betas(group["betas"])
-        check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_group(group)
         check_nonnegative("momentum_decay", group["momentum_decay"])
 
     def _update(self, param, grad, state, group, lr):
@@ -44,8 +43,7 @@ class NAdam(ElementwiseOptimizer):
         state["step"] += 1
         t = state["step"]
         beta1, beta2 = group["betas"]
-        eps, decay, psi = group["eps"], group["weight_decay"], group["momentum_decay"]
-        decoupled = group["decoupled_weight_decay"]
+        eps, psi = group["eps"], group["momentum_decay"]
         correction2 = 1 - beta2**t
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
@@ -55,16 +53,9 @@ class NAdam(ElementwiseOptimizer):
         avg_coef = -lr * mu_next / (1.0 - product * mu_next)
         for p, g, m, v, d, s in self.blocks(param.data, grad, state["exp_avg"],
                                             state["exp_avg_sq"], scratch=2):
-            if decoupled and decay != 0:
-                p *= 1 - lr * decay
-            g = gradient(g, p, d, group["maximize"], 0.0 if decoupled else decay)
-            np.subtract(g, m, out=s)
-            s *= 1 - beta1
-            m += s
-            v *= beta2
-            np.multiply(g, g, out=s)
-            s *= 1 - beta2
-            v += s
+            g = decayed_gradient(g, p, d, group, lr)
+            update_mean(g, m, beta1, s)
+            update_mean_square(g, v, beta2, s)
             np.divide(v, correction2, out=s)
             np.sqrt(s, out=s)
             s += eps

@@ -1,9 +1,9 @@
 """RAdam: Adam whose adaptive rate is switched on only once its variance is bounded."""
 import numpy as np
 
-from descent._checks import check_nonnegative
-from descent.optim.adam import check_betas
-from descent.optim.elementwise import ElementwiseOptimizer, gradient
+from descent.optim.adam import check_adam_group
+from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
+                                       update_mean_square)
 
 
 class RAdam(ElementwiseOptimizer):
@@ -29,9 +29,7 @@ class RAdam(ElementwiseOptimizer):
                                       maximize=maximize))
 
     def _check_group(self, group):
-        check_nonnegative("eps", group["eps"])
-        check_betas(group["betas"])
-        check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_group(group)
 
     def _update(self, param, grad, state, group, lr):
         if not state:
@@ -41,8 +39,7 @@ class RAdam(ElementwiseOptimizer):
         state["step"] += 1
         t = state["step"]
         beta1, beta2 = group["betas"]
-        eps, decay = group["eps"], group["weight_decay"]
-        decoupled = group["decoupled_weight_decay"]
+        eps = group["eps"]
         correction1, correction2 = 1 - beta1**t, 1 - beta2**t
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * t * beta2**t / correction2
@@ -52,16 +49,9 @@ class RAdam(ElementwiseOptimizer):
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         for p, g, m, v, d, s in self.blocks(param.data, grad, state["exp_avg"],
                                             state["exp_avg_sq"], scratch=2):
-            if decoupled and decay != 0:
-                p *= 1 - lr * decay
-            g = gradient(g, p, d, group["maximize"], 0.0 if decoupled else decay)
-            np.subtract(g, m, out=s)
-            s *= 1 - beta1
-            m += s
-            v *= beta2
-            np.multiply(g, g, out=s)
-            s *= 1 - beta2
-            v += s
+            g = decayed_gradient(g, p, d, group, lr)
+            update_mean(g, m, beta1, s)
+            update_mean_square(g, v, beta2, s)
             np.divide(m, correction1, out=d)
             d *= lr
             if rectified:
