@@ -344,3 +344,36 @@ def test_the_exercise_check_fails_an_exercise_whose_blank_earns_points_or_whose_
     assert any("exercises/ differs" in p and "freebie.ipynb" in p for p in problems)
     assert any("not committed" in p and "stale/old.ipynb" in p for p in problems)
     assert any("no source in solutions/: stale" in p for p in problems)
+
+
+class FlakyStartAPI:
+    """Stands in for nbgrader's API: its kernel fails to start ``failures`` times, then grades."""
+
+    def __init__(self, failures, message="Kernel died before replying to kernel_info"):
+        self.failures, self.message, self.calls = failures, message, 0
+
+    def autograde(self, assignment, student):
+        self.calls += 1
+        if self.calls <= self.failures:
+            return {"success": False, "log": f"[AutogradeApp | ERROR] {self.message}", "error": ""}
+        return {"success": True, "log": "", "error": ""}
+
+
+def test_a_kernel_that_fails_to_start_is_started_again():
+    from descent.grade.worker import autograde
+    api = FlakyStartAPI(failures=2)
+    assert autograde(api, "a", "s")["success"] and api.calls == 3
+
+
+def test_a_kernel_that_never_starts_is_reported_after_three_tries():
+    from descent.grade.worker import autograde, failure
+    api = FlakyStartAPI(failures=10)
+    result = autograde(api, "a", "s")
+    assert not result["success"] and api.calls == 3
+    assert failure(result).startswith("kernel died")
+
+
+def test_a_kernel_killed_by_the_students_code_is_not_run_again():
+    from descent.grade.worker import autograde
+    api = FlakyStartAPI(failures=10, message="DeadKernelError: Kernel died")
+    assert not autograde(api, "a", "s")["success"] and api.calls == 1

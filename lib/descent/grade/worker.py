@@ -22,6 +22,12 @@ import sys
 from descent.grade import repair
 from descent.grade.course import Limits, config
 
+# A kernel that never answered its first message ran none of the student's code: that is the
+# machine's failure (seen under load as several kernels start at once), so grading is retried.
+KERNEL_DID_NOT_START = re.compile(r"Kernel died before replying to kernel_info|"
+                                  r"Kernel didn't respond in \d+ seconds")
+START_ATTEMPTS = 3
+
 # nbgrader's log lines that tell what it did to a submission.
 RESTORED = re.compile(r"Missing grade cell (\S+) encountered")
 UNKNOWN = re.compile(r"Cell '(\S+)' does not exist in the database")
@@ -84,7 +90,7 @@ def grade_one(api, root, assignment, student, files):
             shutil.copyfile(path, target)
         events += edited_cells(submitted, released, original)
 
-    result = api.autograde(assignment, student)
+    result = autograde(api, assignment, student)
     log = result.get("log", "")
     reply = {"student": student, "ok": result["success"], "scores": {}, "feedback": {},
              "events": events + events_in_log(log), "errors": [], "error": "" if result["success"] else failure(result)}
@@ -116,6 +122,17 @@ def grade_one(api, root, assignment, student, files):
     else:
         reply["events"].append(["no-feedback", "", failure(feedback)])
     return reply
+
+
+def autograde(api, assignment, student, attempts=START_ATTEMPTS):
+    """nbgrader's autograde, run again (up to ``attempts`` times in all) while it fails only
+    because the kernel did not start."""
+    for _ in range(attempts):
+        result = api.autograde(assignment, student)
+        text = result.get("log", "") + "\n" + result.get("error", "")
+        if result["success"] or not KERNEL_DID_NOT_START.search(text):
+            break
+    return result
 
 
 def failure(result):
