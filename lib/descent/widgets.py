@@ -19,16 +19,19 @@ def _log_slider(description, value, low, high):
                             continuous_update=False)
 
 
+def _start_sliders(f):
+    """Sliders ``x`` and ``y`` for a start point inside the plot bounds of the 2-D problem f."""
+    return {name: w.FloatSlider(value=float(start), min=lo, max=hi, step=(hi - lo) / 100,
+                                description=f"start θ{index}", continuous_update=False)
+            for name, start, (lo, hi), index in zip("xy", f.x0, f.bounds, "₁₂")}
+
+
 def lr_explorer(f, optimizer=SGD, lr=0.01, lr_range=(1e-4, 1.0), steps=50, **hyperparameters):
     """Sliders for the learning rate, the start point and the number of steps; the contour plot of
     the test problem ``f`` with the optimizer's path redraws, and the title gives the final f."""
-    (x_lo, x_hi), (y_lo, y_hi) = f.bounds
     controls = dict(
         lr=_log_slider("η", lr, *lr_range),
-        x=w.FloatSlider(value=float(f.x0[0]), min=x_lo, max=x_hi, step=(x_hi - x_lo) / 100,
-                        description="start θ₁", continuous_update=False),
-        y=w.FloatSlider(value=float(f.x0[1]), min=y_lo, max=y_hi, step=(y_hi - y_lo) / 100,
-                        description="start θ₂", continuous_update=False),
+        **_start_sliders(f),
         steps=w.IntSlider(value=steps, min=1, max=max(500, steps), description="steps",
                           continuous_update=False),
     )
@@ -49,12 +52,8 @@ def start_explorer(f, methods, steps=10):
     that start redraw on the contour plot of ``f``. ``methods`` maps a label to
     ``(optimizer class, hyperparameters)``, e.g. ``{"GD": (SGD, {"lr": 1e-3}),
     "Newton": (Newton, {"hessian": f.hessian, "max_iter": 1})}``; the title gives each final f."""
-    (x_lo, x_hi), (y_lo, y_hi) = f.bounds
     controls = dict(
-        x=w.FloatSlider(value=float(f.x0[0]), min=x_lo, max=x_hi, step=(x_hi - x_lo) / 100,
-                        description="start θ₁", continuous_update=False),
-        y=w.FloatSlider(value=float(f.x0[1]), min=y_lo, max=y_hi, step=(y_hi - y_lo) / 100,
-                        description="start θ₂", continuous_update=False),
+        **_start_sliders(f),
         steps=w.IntSlider(value=steps, min=1, max=max(100, steps), description="steps",
                           continuous_update=False),
     )
