@@ -204,7 +204,12 @@ def test_one_cycle_stays_between_min_and_max(top, total, pct, anneal, div, final
     lowest = top / div / final_div
     assert np.all((lowest - 1e-14 * top <= rate) & (rate <= top * (1 + 1e-14)))
     assert rate[0] == pytest.approx(top / div) and rate[-1] == pytest.approx(lowest)
-    assert rate.max() == pytest.approx(top, rel=0.2)
+    # The peak max_lr sits at t = pct_start·total_steps − 1, which need not be a whole step:
+    # the highest rate taken is at a step next to it, and is max_lr itself when it is one.
+    peak = pct * total - 1
+    assert rate.max() == max(rate[int(np.floor(peak))], rate[int(np.ceil(peak))])
+    if peak == int(peak):
+        assert rate.max() == pytest.approx(top)
 
 
 @settings(max_examples=30, deadline=None)
