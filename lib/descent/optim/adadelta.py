@@ -29,11 +29,7 @@ class Adadelta(ElementwiseOptimizer):
         check_nonnegative("weight_decay", group["weight_decay"])
 
     def _update(self, param, grad, state, group, lr):
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(param.data)
-            state["acc_delta"] = np.zeros_like(param.data)
-        state["step"] += 1
+        self.count_step(state, param, "square_avg", "acc_delta")
         rho, eps = group["rho"], group["eps"]
         for p, g, v, u, d, s, delta in self.blocks(param.data, grad, state["square_avg"],
                                                    state["acc_delta"], scratch=3):

@@ -47,15 +47,10 @@ class Adam(ElementwiseOptimizer):
         check_adam_group(group)
 
     def _update(self, param, grad, state, group, lr):
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
+        t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         amsgrad = group["amsgrad"]
         if amsgrad and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = np.zeros_like(param.data)
-        state["step"] += 1
-        t = state["step"]
         beta1, beta2 = group["betas"]
         eps = group["eps"]
         step_size = lr / (1 - beta1**t)

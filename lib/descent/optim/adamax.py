@@ -27,14 +27,10 @@ class Adamax(ElementwiseOptimizer):
         check_adam_group(group)
 
     def _update(self, param, grad, state, group, lr):
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_inf"] = np.zeros_like(param.data)
-        state["step"] += 1
+        t = self.count_step(state, param, "exp_avg", "exp_inf")
         beta1, beta2 = group["betas"]
         eps = group["eps"]
-        step_size = lr / (1 - beta1 ** state["step"])
+        step_size = lr / (1 - beta1**t)
         for p, g, m, u, d, s in self.blocks(param.data, grad, state["exp_avg"], state["exp_inf"],
                                             scratch=2):
             g = gradient(g, p, d, group["maximize"], group["weight_decay"])

@@ -36,6 +36,16 @@ class ElementwiseOptimizer(Optimizer):
             stop = min(start + block, first.size)
             yield (*(f[start:stop] for f in flats), *(w[:stop - start] for w in work))
 
+    @staticmethod
+    def count_step(state, param, *buffers):
+        """Count one more step in ``state`` and return it, t = 1 on the first step, when the named
+        ``buffers`` also start: arrays of zeros shaped like the parameter, as torch starts them."""
+        if not state:
+            state["step"] = 0
+            state.update((name, np.zeros_like(param.data)) for name in buffers)
+        state["step"] += 1
+        return state["step"]
+
     def _workspace(self, dtype, count, length):
         space = self._scratch.get(dtype)
         if space is None or space.shape[0] < count or space.shape[1] < length:

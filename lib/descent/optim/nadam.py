@@ -35,13 +35,8 @@ class NAdam(ElementwiseOptimizer):
         check_nonnegative("momentum_decay", group["momentum_decay"])
 
     def _update(self, param, grad, state, group, lr):
-        if not state:
-            state["step"] = 0
-            state["mu_product"] = 1.0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
-        state["step"] += 1
-        t = state["step"]
+        t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
+        state.setdefault("mu_product", 1.0)
         beta1, beta2 = group["betas"]
         eps, psi = group["eps"], group["momentum_decay"]
         correction2 = 1 - beta2**t

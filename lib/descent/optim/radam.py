@@ -32,12 +32,7 @@ class RAdam(ElementwiseOptimizer):
         check_adam_group(group)
 
     def _update(self, param, grad, state, group, lr):
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
-        state["step"] += 1
-        t = state["step"]
+        t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         beta1, beta2 = group["betas"]
         eps = group["eps"]
         correction1, correction2 = 1 - beta1**t, 1 - beta2**t

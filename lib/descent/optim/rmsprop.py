@@ -31,14 +31,11 @@ class RMSprop(ElementwiseOptimizer):
     def _update(self, param, grad, state, group, lr):
         alpha, eps, mu = group["alpha"], group["eps"], group["momentum"]
         centered = group["centered"]
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(param.data)
+        self.count_step(state, param, "square_avg")
         if mu > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(param.data)
         if centered and "grad_avg" not in state:
             state["grad_avg"] = np.zeros_like(param.data)
-        state["step"] += 1
         arrays = [param.data, grad, state["square_avg"]]
         arrays += [state["momentum_buffer"]] if mu > 0 else []
         arrays += [state["grad_avg"]] if centered else []
