@@ -25,7 +25,7 @@ def test_update_is_symmetric_positive_definite_and_satisfies_the_secant_conditio
 
 
 def test_rosenbrock_2d_evaluation_count():
-    """The issue's target: 2-D Rosenbrock from (−1.2, 1) to ‖∇f‖₂ < 1e-8 in ≤ 41 evaluations.
+    """The target: 2-D Rosenbrock from (−1.2, 1) to ‖∇f‖₂ < 1e-8 in ≤ 41 evaluations.
 
     Counted as closure calls up to the first one with ‖∇f‖₂ < 1e-8. scipy's BFGS with
     gtol=1e-8 stops at that very evaluation, so its ``nfev`` is the same count: 41 (either norm).

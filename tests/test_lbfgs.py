@@ -136,7 +136,7 @@ def scipy_lbfgsb_evaluations(f):
 def test_rosenbrock_2d_needs_as_many_evaluations_as_torch(history_size):
     """2-D Rosenbrock from (−1.2, 1) to ‖∇f‖₂ < 1e-8, counted as closure calls up to the first
     evaluation below it: torch needs 47 with its default history_size=100 (46 in max-norm), 46
-    with 10 and 45 — the issue's "torch: 45" — only with 5; at every setting ours needs exactly
+    with 10 and 45 — the count often quoted for torch — only with 5; at every setting ours needs exactly
     as many, being the same algorithm. (torch's other 45: plain ``step`` calls with its default
     tolerances stop after 45 calls, but at ‖∇f‖₂ ≈ 4e-4.) So the target ≤ 45 holds with
     history_size=5 and cannot hold at 100 without departing from torch. scipy's L-BFGS-B (10
