@@ -31,6 +31,8 @@ class Prodigy(Optimizer):
     def __init__(self, params, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=1e-8, weight_decay=0.0,
                  decouple=True, use_bias_correction=False, safeguard_warmup=False, d0=1e-6,
                  d_coef=1.0, growth_rate=math.inf):
+        if not callable(lr):
+            arguments.real("lr", lr, low=0.0, low_open=True)
         super().__init__(params, dict(lr=lr, betas=betas, beta3=beta3, eps=eps,
                                       weight_decay=weight_decay, d=d0, d0=d0, d_max=d0,
                                       d_numerator=0.0, d_coef=d_coef, k=0,
@@ -39,8 +41,6 @@ class Prodigy(Optimizer):
                                       decouple=decouple, safeguard_warmup=safeguard_warmup))
 
     def _check_group(self, group):
-        if not callable(group["lr"]):
-            arguments.real("lr", group["lr"], low=0.0, low_open=True)
         arguments.betas(group["betas"])
         if group["beta3"] is not None:
             arguments.real("beta3", group["beta3"], low=0.0, high=1.0, high_open=True)
