@@ -564,3 +564,28 @@ def test_fit_validates_and_leaves_the_model_at_the_averaged_weights(name):
     assert history.val_loss[-1] == at_x
     opt.train()                                   # y, the training point, scores differently
     assert train.evaluate(model, nn.MSELoss(), Xv, yv)[0] != pytest.approx(at_x, rel=1e-6)
+
+
+# Memory: the bytes of state per parameter
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_state_bytes_per_parameter_counts_each_methods_arrays(dtype):
+    """A 30×40 matrix and a 40-vector: SGD keeps nothing (a momentum buffer with momentum),
+    Adam two moments, Lion and Muon one buffer, Adafactor 30 + 40 numbers for the matrix and a
+    full second moment for the vector."""
+    size = np.dtype(dtype).itemsize
+    expected = {("SGD", 0.0): 0.0, ("SGD", 0.9): size, ("Adam", None): 2 * size,
+                ("Lion", None): size, ("Adafactor", None): size * (30 + 40 + 40) / (1200 + 40)}
+    for (name, momentum), bytes_per_parameter in expected.items():
+        params = [nn.Parameter(np.ones((30, 40)), dtype=dtype), nn.Parameter(np.ones(40), dtype=dtype)]
+        for p in params:
+            p.grad[...] = 0.5
+        kwargs = {"momentum": momentum} if momentum is not None else {}
+        opt = getattr(optim, name)(params, **kwargs)
+        opt.step()
+        assert optim.state_bytes_per_parameter(opt) == pytest.approx(bytes_per_parameter, rel=1e-12)
+    W = nn.Parameter(np.ones((30, 40)), dtype=dtype)
+    W.grad[...] = 0.5
+    muon = optim.Muon([W])
+    muon.step()
+    assert optim.state_bytes_per_parameter(muon) == size

@@ -118,6 +118,7 @@ CASES = {
          "d_coef": 0.5, "growth_rate": 1.05},
         {"weight_decay": 0.1},
         {"betas": [0.0, 0.999], "weight_decay": 0.05, "decouple": False},
+        {"d_coef": 10.0, "growth_rate": 2.0},
     ],
     "SAM": [
         {"base_optimizer": "SGD", "lr": 0.005},

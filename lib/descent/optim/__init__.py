@@ -26,8 +26,10 @@ from descent.optim.lion import Lion
 from descent.optim.schedule_free import AdamWScheduleFree, SGDScheduleFree
 from descent.optim.prodigy import Prodigy
 from descent.optim.sam import SAM
+from descent.optim.memory import state_bytes_per_parameter
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam",
            "Adamax", "RAdam", "line_search", "LBFGS", "BFGS", "Newton", "NewtonCG",
            "GaussNewton", "LevenbergMarquardt", "Rprop", "ASGD", "Adafactor", "Muon",
-           "newton_schulz", "Lion", "SGDScheduleFree", "AdamWScheduleFree", "Prodigy", "SAM"]
+           "newton_schulz", "Lion", "SGDScheduleFree", "AdamWScheduleFree", "Prodigy", "SAM",
+           "state_bytes_per_parameter"]
