@@ -30,9 +30,9 @@ over five parameters of shapes (3, 4), (4, 2), (2, 2, 3), (3,) and (); a case us
 parameters, torch's default dtype left at float32 as users have it (ASGD keeps its scalars η and
 μ in that dtype). 100 steps.
 
-SAM: pytorch-optimizer keeps the perturbation radius ρ/‖g‖ in float32, and torch computes the
-float32 square root with MKL, within one ulp but not always correctly rounded (about 0.6% of
-values, measured), where numpy's is. At such a step the radii differ in their last float32
+SAM: pytorch-optimizer keeps the perturbation radius ρ/‖g‖ in float32, and torch's float32
+square root (torch 2.13 CPU wheel, measured on an AVX-512 machine) is within one ulp but not
+always correctly rounded (about 0.6% of values), where numpy's is. At such a step the radii differ in their last float32
 bit and the trajectories by about 1e-11 relative from then on (case SAM-4, step 36).
 
 Extra records: schedule-free cases switch to ``eval()`` after steps 50 and 100 and record the
