@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from descent import data, nn, optim, train
+from descent import data, nn, optim, problems, train
 
 REFERENCE = Path(__file__).parent / "reference"
 META = json.loads((REFERENCE / "recent_reference.json").read_text())
@@ -497,10 +497,12 @@ def test_sam_declares_that_it_needs_a_closure_and_says_so_without_one():
 
 
 def test_sam_takes_the_base_step_with_the_gradient_at_the_perturbed_point():
-    """On f = ½‖θ − c‖² with SGD: e = ρg/‖g‖, θ ← θ − η(θ + e − c); the closure runs once, at θ + e,
-    with the gradients zeroed first; step returns its loss."""
+    """On f = ½‖θ − c‖² with SGD: e = ρg/‖g‖, θ ← θ − η(θ + e − c). The closure runs at θ, then
+    at θ + e, each time after the gradients were zeroed (it may accumulate into them, as
+    ``backward`` does); step returns the loss at θ."""
     c = np.array([1.0, -2.0, 0.5])
     p = nn.Parameter(np.array([3.0, 1.0, -1.0]))
+    p.grad[...] = 123.0                            # stale: must not be used
     opt = optim.SAM([p], optim.SGD, lr=0.1, rho=0.2)
     seen = []
 
@@ -510,15 +512,30 @@ def test_sam_takes_the_base_step_with_the_gradient_at_the_perturbed_point():
         return 0.5 * float(np.sum((p.data - c) ** 2))
 
     theta = p.data.copy()
-    p.grad[...] = theta - c
     e = 0.2 * (theta - c) / np.linalg.norm(theta - c)
     loss = opt.step(closure)
-    assert len(seen) == 1
-    np.testing.assert_allclose(seen[0][0], theta + e, rtol=1e-7)    # radius rounded to float32
-    np.testing.assert_array_equal(seen[0][1], 0.0)
-    assert loss == pytest.approx(0.5 * np.sum((theta + e - c) ** 2))
+    assert len(seen) == 2
+    np.testing.assert_array_equal(seen[0][0], theta)
+    np.testing.assert_allclose(seen[1][0], theta + e, rtol=1e-7)    # radius rounded to float32
+    assert all(np.all(grad == 0.0) for _, grad in seen)
+    assert loss == 0.5 * np.sum((theta - c) ** 2)
     np.testing.assert_allclose(p.data, theta - 0.1 * (theta + e - c), rtol=1e-7)
     assert "old_p" not in opt.state[p]
+
+
+def test_minimize_drives_sam_with_its_closure():
+    """train.minimize hands SAM only a closure: its path is SAM's (here with plain SGD on a
+    quadratic, e = ρ∇f/‖∇f‖ computed by hand), not SGD's."""
+    f = problems.quadratic(condition_number=10)
+    path = train.minimize(f, optim.SAM, steps=20, base_optimizer=optim.SGD, lr=0.05, rho=0.1)
+    theta = f.x0.astype(float)
+    for k in range(20):
+        g = f.grad(theta)
+        e = 0.1 * g / np.linalg.norm(g)
+        theta = theta - 0.05 * f.grad(theta + e)
+        np.testing.assert_allclose(path[k + 1], theta, rtol=1e-6, atol=1e-9)
+    plain = train.minimize(f, optim.SGD, steps=20, lr=0.05)
+    assert np.abs(path[-1] - plain[-1]).max() > 1e-3
 
 
 def test_sam_groups_keep_their_own_rho():

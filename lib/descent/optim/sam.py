@@ -23,14 +23,19 @@ class SAM(Optimizer):
     order; torch sums more than four terms in another order, so beyond four parameters the two
     can differ in the last float32 bit of the radius).
 
-    ``step(closure)`` expects ``.grad`` to hold ∇L(θ) already (the usual forward and backward
-    before the step). It moves to θ + e, zeroes the gradients and calls ``closure()``, which
-    must recompute the loss and the gradients there and return the loss; ``step`` returns
-    that loss (at θ + e). A step thus costs two gradients. The radius ρ/‖Tg‖ is rounded to
-    float32 as in the reference (1/‖Tg‖ times ρ). ``base_optimizer`` is an optimizer class (for
-    example ``optim.SGD``), built on the same parameter groups with ``**kwargs``; ``rho`` and
-    ``adaptive`` may differ per group. ``param_groups``, ``state`` and ``lr`` are the base
-    optimizer's.
+    ``step(closure)``: ``closure()`` must compute the loss and the gradients at the current
+    parameters (``.grad``) and return the loss. ``step`` zeroes the gradients and calls it at θ,
+    moves to θ + e, zeroes them and calls it there, restores θ and takes the base optimizer's
+    step; it returns the loss at θ. A step costs two gradients. pytorch-optimizer's ``SAM``
+    instead expects the gradient at θ to be in ``.grad`` before ``step(closure)`` and calls the
+    closure once; descent evaluates both points itself, as its other closure methods do, so
+    that every loop that hands it a closure (``train.fit``, ``train.minimize``) gets SAM's
+    update, and never one built on a stale gradient. The trajectory is the same. The radius
+    ρ/‖Tg‖ is rounded to float32 as in the reference (1/‖Tg‖ times ρ).
+
+    ``base_optimizer`` is an optimizer class (for example ``optim.SGD``), built on the same
+    parameter groups with ``**kwargs``; ``rho`` and ``adaptive`` may differ per group.
+    ``param_groups``, ``state`` and ``lr`` are the base optimizer's.
     """
 
     needs_closure = True
@@ -84,12 +89,14 @@ class SAM(Optimizer):
         return self.base_optimizer.rate(group)
 
     def step(self, closure=None):
-        """Perturb θ to θ + e, call ``closure`` there, restore θ and take the base step."""
+        """Evaluate ``closure`` at θ and at θ + e, restore θ and take the base step; return the
+        loss at θ."""
         if closure is None or not callable(closure):
-            raise TypeError("SAM.step needs a closure that zeroes the gradients, recomputes the "
-                            "loss and the gradients at the current parameters and returns the "
-                            f"loss, got {closure!r}; call it as optimizer.step(closure) after "
-                            "computing the gradients at the current parameters")
+            raise TypeError("SAM.step needs a closure that computes the loss and the gradients "
+                            "at the current parameters and returns the loss (SAM evaluates two "
+                            f"points per step), got {closure!r}: call optimizer.step(closure)")
+        self.zero_grad()
+        loss = closure()
         inverse_norm = np.float32(1.0) / self._perturbation_norm()
         for group in self.param_groups:
             radius = float(inverse_norm * np.float32(group["rho"]))
@@ -100,7 +107,7 @@ class SAM(Optimizer):
                 direction = p.data**2 * p.grad if group["adaptive"] else p.grad
                 p.data += direction * radius
         self.zero_grad()
-        loss = closure()
+        closure()
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state.get(p, {})
