@@ -18,12 +18,14 @@ def newton_schulz(G, steps=5, coefficients=NS_COEFFICIENTS, eps=1e-7):
 
         X ← aX + (bA + cA²)X,
 
-    which maps each singular value σ to p(σ) = aσ + bσ³ + cσ⁵. A wide orientation is used (G is
-    transposed if it has more rows than columns, so A is the smaller Gram matrix). With the
-    default quintic coefficients p rises steeply from 0 but does not converge to 1: the singular
-    values of the result spread around 1 (roughly between 0.7 and 1.2) instead of all being 1.
-    (a, b, c) = (1.5, −0.5, 0) is the classical cubic iteration, which converges to UVᵀ.
-    Runs in G's dtype.
+    which maps each singular value σ to p(σ) = aσ + bσ³ + cσ⁵ and keeps the singular vectors.
+    A wide orientation is used (G is transposed if it has more rows than columns, so A is the
+    smaller Gram matrix). The default quintic coefficients make p rise steeply from 0 but do not
+    converge to 1: iterated, p sends (0, 1] into a band of about [0.68, 1.13] around 1, so the
+    result is not UVᵀ (in the spectral norm it stays about 0.3 away however many steps run), and
+    after the default 5 steps singular values that started very small relative to ‖G‖_F may
+    not have reached the band yet. (a, b, c) = (1.5, −0.5, 0) is the classical cubic
+    iteration, which converges to UVᵀ. Runs in G's dtype.
     """
     a, b, c = coefficients
     transpose = G.shape[0] > G.shape[1]

@@ -16,7 +16,8 @@ class Prodigy(Optimizer):
         m ← β₁m + (1 − β₁)d·g;   v ← β₂v + (1 − β₂)d²·g²
         r ← β₃r + (d/d₀)·η̂·⟨g, θ₀ − θ⟩              (summed over all parameters)
         s ← β₃s + (d/d₀)·η̂·g                        (d/d₀·d·g with safeguard_warmup)
-        d̂ = d_coef·r/‖s‖₁;   d ← min(max(d, d̂) … , d·growth_rate)   (never decreases)
+        d̂ = d_coef·r/‖s‖₁;   d_max ← max(d_max, d̂);   d ← min(d_max, d·growth_rate)
+                          (while d is still d₀, d ← max(d₀, d̂) first; d never decreases)
         θ ← θ(1 − λη̂) (if decouple);   θ ← θ − η̂·m/(√v + d·ε)   (β₁ = 0: θ − η̂·d·g/(√v + dε))
 
     The step uses the estimate from before this step's update of d, the denominator the new

@@ -17,8 +17,9 @@ class Rprop(Optimizer):
 
     The move depends on the gradient's sign only, never on its size. ``lr`` is the initial Δ
     and nothing else: as in torch, changing it after the first step has no effect, and a
-    schedule given as ``lr`` is read once, at the step that starts the state. This is the
-    variant without weight backtracking (Rprop⁻ in Igel and Hüsken's naming), as torch's.
+    schedule given as ``lr`` is read once, at the step that starts the state. This is torch's
+    variant, iRprop⁻ in Igel and Hüsken's naming: no weight backtracking, and the gradient is
+    forgotten after a sign change.
     """
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
