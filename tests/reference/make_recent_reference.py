@@ -8,7 +8,8 @@ course):
     python tests/reference/make_recent_reference.py
 
 It writes recent_reference.json (the cases) and recent_reference.npz (the problem, every
-trajectory and the extra records below). The references:
+trajectory and the extra records below), and optim_rprop.npz, optim_asgd.npz and
+optim_adafactor.npz for the shared registry of tests/test_optim.py. The references:
 
     Rprop, ASGD, Adafactor, Muon   torch.optim 2.13
     Lion                           lion-pytorch 0.2.5
@@ -249,7 +250,64 @@ def cases():
     return out
 
 
+# The torch.optim ones also join the shared registry of tests/test_optim.py (optim_<name>.npz,
+# problem and format in optim_reference.py): settings, two groups, two schedules. Adafactor's
+# rate there is 0.02: at 0.05 without weight decay it reaches the minimum within the 100 steps,
+# where its normalized update amplifies last-bit differences about 2.5-fold per step (measured:
+# 1e-11 at step 90, 2e-8 at step 100), a property of the method near a minimum.
+REGISTRY = {
+    "Rprop": dict(rate=0.01, settings=[
+        {"lr": 0.05, "etas": [0.3, 1.5], "step_sizes": [1e-4, 0.1]}],
+        groups=[{"params": [0], "lr": 0.005}, {"params": [1], "etas": [0.4, 1.1]}]),
+    "ASGD": dict(rate=0.5, settings=[
+        {"lr": 0.5, "lambd": 0.01, "alpha": 0.5, "t0": 10.0, "weight_decay": 0.05}],
+        groups=[{"params": [0], "lr": 0.2}, {"params": [1], "t0": 5.0}]),
+    "Adafactor": dict(rate=0.02, settings=[
+        {"lr": 0.05, "beta2_decay": -0.5, "eps": [1e-3, 1e-2], "d": 2.0, "weight_decay": 0.1}],
+        groups=[{"params": [0], "lr": 0.02}, {"params": [1], "weight_decay": 0.1}]),
+}
+
+
+def registry_cases(name):
+    spec = REGISTRY[name]
+    rate = spec["rate"]
+
+    def case(id, defaults, groups=None, schedule=None, objective="minimize"):
+        return dict(id=id, optimizer=name, defaults=defaults, groups=groups, schedule=schedule,
+                    objective=objective)
+
+    out = [case(f"lr={rate}", {"lr": rate})]
+    out += [case(",".join(f"{k}={v}" for k, v in kw.items()), kw) for kw in spec["settings"]]
+    out.append(case("maximize", {"lr": rate, "maximize": True}, objective="maximize"))
+    out.append(case("two parameter groups", {"lr": rate}, groups=spec["groups"]))
+    out.append(case("cosine_annealing", {"lr": rate},
+                    schedule={"name": "cosine_annealing", "kwargs": {"lr": rate, "T_max": 60}}))
+    out.append(case("step_decay", {"lr": rate},
+                    schedule={"name": "step_decay",
+                              "kwargs": {"lr": rate, "step_size": 30, "gamma": 0.3}}))
+    return out
+
+
+def write_registry():
+    """optim_reference.run sets torch's default dtype to float64, which would also make ASGD's
+    scalars η and μ float64; keep torch's own default, float32, as users have it."""
+    sys.path.insert(0, str(HERE))
+    import optim_reference
+    data = optim_reference.problem()
+    set_default_dtype = torch.set_default_dtype
+    set_default_dtype(torch.float32)
+    torch.set_default_dtype = lambda dtype: None
+    try:
+        for name in REGISTRY:
+            cases = registry_cases(name)
+            trajectories = [optim_reference.run(c, data) for c in cases]
+            optim_reference.save(HERE / f"optim_{name.lower()}.npz", cases, trajectories)
+    finally:
+        torch.set_default_dtype = set_default_dtype
+
+
 def main():
+    write_registry()
     _muon._zeropower_via_newtonschulz = without_bfloat16_cast()
     torch.set_default_dtype(torch.float32)
     theta0, a, c = problem()
