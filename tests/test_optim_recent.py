@@ -538,6 +538,12 @@ def test_minimize_drives_sam_with_its_closure():
     assert np.abs(path[-1] - plain[-1]).max() > 1e-3
 
 
+@pytest.mark.parametrize("base", [optim.LBFGS, optim.SAM])
+def test_sam_refuses_a_base_optimizer_that_needs_a_closure(base):
+    with pytest.raises(TypeError, match=f"base_optimizer.*{base.__name__}"):
+        optim.SAM(matrices(1), base)
+
+
 def test_sam_groups_keep_their_own_rho():
     p, q = matrices(2)
     opt = optim.SAM([{"params": [p], "rho": 0.3}, {"params": [q]}], optim.Adam, lr=0.01)

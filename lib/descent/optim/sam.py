@@ -4,6 +4,7 @@ import numpy as np
 
 from descent.nn.module import Parameter
 from descent.optim import arguments
+from descent.optim.closure_optimizer import ClosureOptimizer
 from descent.optim.optimizer import Optimizer
 
 SAM_KEYS = ("rho", "adaptive")
@@ -45,8 +46,10 @@ class SAM(Optimizer):
         if not (isinstance(base_optimizer, type) and issubclass(base_optimizer, Optimizer)):
             raise TypeError("base_optimizer must be an optimizer class such as optim.SGD, got "
                             f"{base_optimizer!r}")
-        if base_optimizer is SAM:
-            raise TypeError("base_optimizer must be a first-order optimizer, not SAM itself")
+        if issubclass(base_optimizer, (SAM, ClosureOptimizer)):
+            raise TypeError("base_optimizer must be an optimizer that steps from the gradients "
+                            f"in .grad (SGD, Adam, …), got {base_optimizer.__name__}, which "
+                            "needs a closure of its own")
         self.perturb_eps = arguments.real("perturb_eps", perturb_eps, low=0.0)
         self.sam_defaults = dict(rho=rho, adaptive=adaptive)
         groups = [params] if isinstance(params, Parameter) else list(params)
