@@ -15,6 +15,15 @@ def test_each_method_keeps_one_colour_whatever_the_label():
     assert plot.color("my method") == plot.color("my method")
 
 
+def test_every_first_order_optimizer_has_its_own_colour():
+    names = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam", "Adamax", "RAdam",
+             "Rprop", "ASGD", "Adafactor", "Muon", "Lion", "SGDScheduleFree",
+             "AdamWScheduleFree", "Prodigy", "SAM"]
+    assert all(hasattr(optim, name) for name in names)
+    assert all(name.lower() in plot.PALETTE for name in names)
+    assert len({plot.color(name) for name in names}) == len(names)
+
+
 def test_lines_of_one_figure_never_share_a_colour():
     labels = ["SGD", "too small", "divergent", "exponential", "cosine", "step", "Adam (lr=1)"]
     palette = plot.colors(labels)

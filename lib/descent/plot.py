@@ -19,6 +19,9 @@ PALETTE = {
     "adamax": "#aec7e8", "radam": "#ffbb78",
     "newton": "#98df8a", "newtoncg": "#ff9896", "bfgs": "#c5b0d5", "lbfgs": "#c49c94",
     "gaussnewton": "#f7b6d2", "levenbergmarquardt": "#dbdb8d",
+    "rprop": "#5254a3", "asgd": "#8ca252", "adafactor": "#bd9e39", "muon": "#ad494a",
+    "lion": "#a55194", "sgdschedulefree": "#6baed6", "adamwschedulefree": "#fd8d3c",
+    "prodigy": "#74c476", "sam": "#9e9ac8",
 }
 _FALLBACK = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
              "#31a354", "#756bb1", "#636363"]

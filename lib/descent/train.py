@@ -88,7 +88,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_
     False never, None (default) only when the output is a terminal.
 
     A loss that is inf or nan stops training with ``NonFiniteLossError``, naming the step, the
-    rate and the last finite loss.
+    rate and the last finite loss. An optimizer with ``train()`` and ``eval()`` (the schedule-free
+    methods) is put in training mode for the steps and in evaluation mode for validation and at
+    the end, so that the model is validated and left with the averaged weights.
     """
     X, y = _check_data(X, y)
     epochs = check_int("epochs", epochs, low=1)
@@ -104,6 +106,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_
     bar = tqdm(total=epochs * batches, disable=None if progress is None else not progress,
                unit="step", leave=False)
     model.train()
+    _optimizer_mode(optimizer, "train")
     try:
         for epoch in range(epochs):
             order = rng.permutation(len(X))
@@ -130,7 +133,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_
                 bar.update(1)
             history.epoch_loss.append(float(np.mean(epoch_losses)))
             if validation is not None:
+                _optimizer_mode(optimizer, "eval")
                 val_loss, val_accuracy = evaluate(model, loss_fn, *validation)
+                _optimizer_mode(optimizer, "train")
                 history.val_loss.append(val_loss)
                 if val_accuracy is not None:
                     history.val_accuracy.append(val_accuracy)
@@ -138,9 +143,18 @@ def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_
             for callback in callbacks:
                 hook = getattr(callback, "on_epoch_end", callback)
                 hook(history)
+        _optimizer_mode(optimizer, "eval")
     finally:
         bar.close()
     return history.finish()
+
+
+def _optimizer_mode(optimizer, mode):
+    """Call ``optimizer.train()`` or ``.eval()`` if it has them (schedule-free methods: the
+    parameters hold the training point y in one mode and the averaged weights x in the other)."""
+    switch = getattr(optimizer, mode, None)
+    if callable(switch):
+        switch()
 
 
 def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):

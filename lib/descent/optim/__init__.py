@@ -18,7 +18,18 @@ from descent.optim.adam import Adam, AdamW
 from descent.optim.nadam import NAdam
 from descent.optim.adamax import Adamax
 from descent.optim.radam import RAdam
+from descent.optim.rprop import Rprop
+from descent.optim.asgd import ASGD
+from descent.optim.adafactor import Adafactor
+from descent.optim.muon import Muon, newton_schulz
+from descent.optim.lion import Lion
+from descent.optim.schedule_free import AdamWScheduleFree, SGDScheduleFree
+from descent.optim.prodigy import Prodigy
+from descent.optim.sam import SAM
+from descent.optim.memory import state_bytes_per_parameter
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam",
            "Adamax", "RAdam", "line_search", "LBFGS", "BFGS", "Newton", "NewtonCG",
-           "GaussNewton", "LevenbergMarquardt"]
+           "GaussNewton", "LevenbergMarquardt", "Rprop", "ASGD", "Adafactor", "Muon",
+           "newton_schulz", "Lion", "SGDScheduleFree", "AdamWScheduleFree", "Prodigy", "SAM",
+           "state_bytes_per_parameter"]

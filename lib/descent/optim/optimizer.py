@@ -113,13 +113,17 @@ class Optimizer:
             raise ValueError("loaded state dict has a different number of parameter groups or parameters")
         for i, s in state_dict["state"].items():
             for value in s.values():
-                if isinstance(value, np.ndarray) and value.shape not in ((), params[i].shape):
+                if isinstance(value, np.ndarray) and value.shape not in self._state_shapes(params[i]):
                     raise ValueError(f"loaded state for parameter {i} has shape {value.shape}, "
                                      f"the parameter has shape {params[i].shape}")
         self.state = {params[i]: _copy_state(s) for i, s in state_dict["state"].items()}
         for mine, saved in zip(self.param_groups, groups):
             mine.update({k: v for k, v in saved.items() if k != "params"})
         self.steps_taken = state_dict["steps_taken"]
+
+    def _state_shapes(self, param):
+        """The shapes an array in the state of ``param`` may have: a scalar or the parameter's."""
+        return ((), param.shape)
 
     def _all_params(self):
         return [p for group in self.param_groups for p in group["params"]]
