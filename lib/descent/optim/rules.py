@@ -26,7 +26,7 @@ def sgd_rule(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0
     if momentum == 0:
         return param - lr * g, {}
     b = state.get("momentum_buffer")
-    b = g if b is None else momentum * b + (1 - dampening) * g
+    b = np.copy(g) if b is None else momentum * b + (1 - dampening) * g
     step = g + momentum * b if nesterov else b
     return param - lr * step, {"momentum_buffer": b}
 
@@ -41,7 +41,7 @@ def adagrad_rule(param, grad, state, lr, lr_decay=0.0, weight_decay=0.0,
     t = state.get("step", 0) + 1
     g = -grad if maximize else grad
     g = g + weight_decay * param if weight_decay != 0 else g
-    G = state.get("sum", initial_accumulator_value) + g**2
+    G = state.get("sum", initial_accumulator_value) + np.square(g)
     rate = lr / (1 + (t - 1) * lr_decay)
     return param - rate * (g / (np.sqrt(G) + eps)), {"step": t, "sum": G}
 
@@ -56,12 +56,12 @@ def rmsprop_rule(param, grad, state, lr, alpha=0.99, eps=1e-8, weight_decay=0.0,
     """
     g = -grad if maximize else grad
     g = g + weight_decay * param if weight_decay != 0 else g
-    v = alpha * state.get("square_avg", 0.0) + (1 - alpha) * g**2
+    v = alpha * state.get("square_avg", 0.0) + (1 - alpha) * np.square(g)
     new = {"step": state.get("step", 0) + 1, "square_avg": v}
     if centered:
         a = state.get("grad_avg", 0.0)
         a = new["grad_avg"] = a + (1 - alpha) * (g - a)
-        v = v - a**2
+        v = v - np.square(a)
     step = g / (np.sqrt(v) + eps)
     if momentum > 0:
         step = new["momentum_buffer"] = momentum * state.get("momentum_buffer", 0.0) + step
@@ -77,10 +77,10 @@ def adadelta_rule(param, grad, state, lr, rho=0.9, eps=1e-6, weight_decay=0.0, m
     """
     g = -grad if maximize else grad
     g = g + weight_decay * param if weight_decay != 0 else g
-    v = rho * state.get("square_avg", 0.0) + (1 - rho) * g**2
+    v = rho * state.get("square_avg", 0.0) + (1 - rho) * np.square(g)
     u = state.get("acc_delta", 0.0)
     delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
-    u = rho * u + (1 - rho) * delta**2
+    u = rho * u + (1 - rho) * np.square(delta)
     return param - lr * delta, {"step": state.get("step", 0) + 1, "square_avg": v,
                                 "acc_delta": u}
 
@@ -98,7 +98,7 @@ def adam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay
     param, g = apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
     m, v = state.get("exp_avg", 0.0), state.get("exp_avg_sq", 0.0)
     m = m + (1 - beta1) * (g - m)                 # = β₁m + (1 − β₁)g, as torch computes it
-    v = beta2 * v + (1 - beta2) * g**2
+    v = beta2 * v + (1 - beta2) * np.square(g)
     new = {"step": t, "exp_avg": m, "exp_avg_sq": v}
     if amsgrad:
         v = new["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", 0.0), v)
@@ -120,7 +120,7 @@ def nadam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_deca
     param, g = apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
     m, v = state.get("exp_avg", 0.0), state.get("exp_avg_sq", 0.0)
     m = m + (1 - beta1) * (g - m)                 # = β₁m + (1 − β₁)g, as torch computes it
-    v = beta2 * v + (1 - beta2) * g**2
+    v = beta2 * v + (1 - beta2) * np.square(g)
     d = np.sqrt(v / (1 - beta2**t)) + eps
     param = param - lr * (1 - mu) / (1 - product) * (g / d)
     param = param - lr * mu_next / (1 - product * mu_next) * (m / d)
@@ -157,8 +157,8 @@ def radam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_deca
     param, g = apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
     m, v = state.get("exp_avg", 0.0), state.get("exp_avg_sq", 0.0)
     m = m + (1 - beta1) * (g - m)                 # = β₁m + (1 − β₁)g, as torch computes it
-    v = beta2 * v + (1 - beta2) * g**2
-    step = m / (1 - beta1**t) * lr
+    v = beta2 * v + (1 - beta2) * np.square(g)
+    step = lr * (m / (1 - beta1**t))               # η m̂
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
     if rho_t > 5:
