@@ -172,6 +172,8 @@ def kernel_step_equals_rule(name, hyper, lr, shape, t, layouts, block, seed):
     assert_bitwise_equal(grad, inputs[1], "the rule's g argument is unchanged")
     for key, value in inputs[2].items():
         assert_bitwise_equal(state[key], value, f"the rule's state[{key!r}] is unchanged")
+    for out in [new_theta, *new_state.values()]:
+        assert not any(np.shares_memory(out, arg) for arg in [theta, grad, *state.values()])
     return new_theta
 
 

@@ -3,7 +3,8 @@
 A rule takes a parameter array θ, its gradient g, the state the rule keeps about θ (a dict with
 torch.optim's names; an empty dict on the first step, when a missing buffer counts as zeros),
 the rate η of this step and the optimizer's hyperparameters (torch.optim's names and
-defaults). It returns the new θ and the new state, and changes none of its arguments:
+defaults). With ``maximize=True`` the rule first replaces g by −g. It returns the new θ and
+the new state, new arrays that share no memory with its arguments, which it leaves unchanged:
 
     theta, state = adam_rule(theta, grad, state, lr=1e-3)
 
