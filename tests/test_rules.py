@@ -16,7 +16,10 @@ Two links, so that each kernel is tied to torch through exactly one chain:
 
 The second-order rules are a different computation from the library's (a dense product of
 three matrices against a multiplied-out rank-two update; a dense matrix against the two-loop
-recursion), so their equality is to rounding, with the tolerance justified at each test.
+recursion), so their equality is to rounding, with the tolerance justified at each test. The
+L-BFGS rule, put in place of the recursion, also reproduces torch.optim.LBFGS's recorded runs
+(tests/reference/lbfgs.npz); torch has no BFGS, so bfgs_inverse_rule's only link is to
+bfgs_update, which tests/test_bfgs.py checks against the secant condition and scipy.
 """
 import ast
 import contextlib
@@ -29,6 +32,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import test_optim
+import test_lbfgs
 import test_optim_adaptive
 from descent import nn, optim
 from descent.optim import elementwise, rules
@@ -386,3 +390,19 @@ def test_two_loop_recursion_equals_the_dense_bfgs_matrix(n, pairs, seed):
         kappa = max(kappa, np.linalg.cond(H))
     bound = 8 * (pairs + 1) * (n + 1) * kappa * UNIT_ROUNDOFF
     assert np.linalg.norm(d - plain) <= bound * np.linalg.norm(plain)
+
+
+class PlainLBFGS(optim.LBFGS):
+    """optim.LBFGS whose direction is the plain rule's dense −H g instead of the two-loop recursion."""
+
+    def _direction(self, state, grad):
+        return rules.lbfgs_direction_rule(grad, state["old_stps"], state["old_dirs"],
+                                          state["H_diag"])
+
+
+@pytest.mark.parametrize("case", test_lbfgs.CASES, ids=[c["name"] for c in test_lbfgs.CASES])
+def test_plain_lbfgs_direction_follows_torch(case, monkeypatch):
+    """tests/reference/lbfgs.npz: with the dense rule in place of the recursion, the iterates and
+    the numbers of closure calls of torch.optim.LBFGS, to the tolerance of tests/test_lbfgs.py."""
+    monkeypatch.setattr(optim, "LBFGS", PlainLBFGS)
+    test_lbfgs.test_lbfgs_matches_torch(case)
