@@ -13,7 +13,10 @@ and benchmarks/results.md next to this file. Measured:
       timed alone);
   (d) the descent Adam step against a memory-traffic floor: copying as many bytes as the step
       must move (read θ, g, m, v; write θ, m, v: 7 arrays of 4 bytes per parameter);
-  and whether a descent Adam step after the first allocates any parameter-sized array.
+  and whether a descent Adam step after the first allocates any parameter-sized array;
+  (e) the same Adam step with the plain rule the book shows (descent.optim.rules.adam_rule:
+      whole arrays, a new array per operation) against the fast kernel of optim.Adam (blocks
+      that stay in the cache, scratch space reused), which the tests prove equal to it.
 
 Both libraries get the same number of threads (numpy's OpenBLAS through OPENBLAS_NUM_THREADS,
 torch through set_num_threads). Timings alternate between the two libraries round by round, so
@@ -50,6 +53,7 @@ import torch  # noqa: E402
 
 import descent  # noqa: E402
 from descent import nn, optim  # noqa: E402
+from descent.optim import rules  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
 
@@ -188,6 +192,37 @@ def adam_benchmark(rounds, size):
     }
 
 
+# (e): the plain Adam rule against the fast kernel ----------------------------------------------
+def plain_rule_benchmark(rounds, size):
+    """optim.Adam.step (the fast kernel) against rules.adam_rule (the plain rule) on the same
+    ``size`` float32 parameters and gradient, both starting from zero state."""
+    rng = np.random.default_rng(2)
+    p = nn.Parameter(rng.standard_normal(size, dtype=np.float32))
+    p.grad[...] = rng.standard_normal(size, dtype=np.float32)
+    opt = optim.Adam([p], lr=1e-4)
+    plain = {"theta": p.data.copy(), "state": {}}
+
+    def plain_step():
+        plain["theta"], plain["state"] = rules.adam_rule(plain["theta"], p.grad, plain["state"],
+                                                         lr=1e-4)
+
+    times = alternate({"kernel": opt.step, "plain": plain_step}, {"kernel": 3, "plain": 3}, rounds)
+    steps = (opt.state[p]["step"], plain["state"]["step"])
+    return {
+        "size": size, "kernel": summary(times["kernel"]), "plain": summary(times["plain"]),
+        "ratio": ratio(times["plain"], times["kernel"]),
+        "same_steps_taken": steps[0] == steps[1],
+        "bitwise_equal": bool(steps[0] == steps[1] and np.array_equal(p.data, plain["theta"])),
+    }
+
+
+def plain_rule_row(plain):
+    return ("Adam step, plain rule / fast kernel (descent)",
+            f"{plain['plain']['median_ms']:.1f} / {plain['kernel']['median_ms']:.1f} ms",
+            f"{plain['ratio']:.2f}×", "(information)",
+            "same result" if plain["bitwise_equal"] else "results differ")
+
+
 def machine():
     model = platform.processor() or platform.machine()
     try:
@@ -233,6 +268,8 @@ def table(results):
          f"≪ {adam['parameter_bytes']:,} B",
          verdict(adam["allocated_bytes_after_first_step"] < adam["parameter_bytes"] / 10)),
     ]
+    if "adam_plain" in results:
+        rows.append(plain_rule_row(results["adam_plain"]))
     lines = ["| measurement | times (median) | ratio | target | |", "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
@@ -249,6 +286,8 @@ def main():
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "rounds": ARGS.rounds, "targets": TARGETS, "mlp": mlp, "adam": adam,
     }
+    results["adam_plain"] = plain_rule_benchmark(ARGS.rounds, ARGS.adam_size)
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["table"] = table(results)
     m = results["machine"]
     md = (f"# Benchmark results\n\n{results['date']} on {m['cpu']} ({m['logical_cpus']} logical "

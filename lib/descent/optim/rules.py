@@ -1,0 +1,199 @@
+"""Every update rule in its plain form: whole arrays, state in and state out, as the formula reads.
+
+A rule takes a parameter array θ, its gradient g, the state the rule keeps about θ (a dict with
+torch.optim's names; an empty dict on the first step, when a missing buffer counts as zeros),
+the rate η of this step and the optimizer's hyperparameters (torch.optim's names and
+defaults). With ``maximize=True`` the rule first replaces g by −g. It returns the new θ and
+the new state, new arrays that share no memory with its arguments, which it leaves unchanged:
+
+    theta, state = adam_rule(theta, grad, state, lr=1e-3)
+
+The optimizer classes compute the same numbers with fast kernels that work in place, block by
+block, with scratch buffers (``descent.optim.elementwise``); tests/test_rules.py checks that the
+two agree bit for bit, and that these rules follow torch.optim's recorded trajectories.
+"""
+import numpy as np
+
+
+def sgd_rule(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, maximize=False):
+    """torch.optim.SGD, with μ = momentum, λ = weight_decay:
+
+        g ← g + λθ;   b₁ = g,  b_t = μ b_{t−1} + (1 − dampening) g
+        θ ← θ − η (g + μ b_t)   (nesterov)   or   θ ← θ − η b_t   (or θ − η g when μ = 0)
+    """
+    g = -grad if maximize else grad
+    g = g + weight_decay * param if weight_decay != 0 else g
+    if momentum == 0:
+        return param - lr * g, {}
+    b = state.get("momentum_buffer")
+    b = np.copy(g) if b is None else momentum * b + (1 - dampening) * g
+    step = g + momentum * b if nesterov else b
+    return param - lr * step, {"momentum_buffer": b}
+
+
+def adagrad_rule(param, grad, state, lr, lr_decay=0.0, weight_decay=0.0,
+                 initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+    """torch.optim.Adagrad, with λ = weight_decay and t the step (from 1):
+
+        g ← g + λθ;   G_t = G_{t−1} + g²   (G_0 = initial_accumulator_value)
+        θ ← θ − η/(1 + (t − 1)·lr_decay) · g/(√G_t + ε)
+    """
+    t = state.get("step", 0) + 1
+    g = -grad if maximize else grad
+    g = g + weight_decay * param if weight_decay != 0 else g
+    G = state.get("sum", initial_accumulator_value) + np.square(g)
+    rate = lr / (1 + (t - 1) * lr_decay)
+    return param - rate * (g / (np.sqrt(G) + eps)), {"step": t, "sum": G}
+
+
+def rmsprop_rule(param, grad, state, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                 centered=False, maximize=False):
+    """torch.optim.RMSprop, with λ = weight_decay, μ = momentum:
+
+        g ← g + λθ;   v ← α v + (1 − α) g²
+        centered:  a ← α a + (1 − α) g;   d = √(v − a²) + ε      else  d = √v + ε
+        μ > 0:     b ← μ b + g/d;  θ ← θ − η b                   else  θ ← θ − η g/d
+    """
+    g = -grad if maximize else grad
+    g = g + weight_decay * param if weight_decay != 0 else g
+    v = alpha * state.get("square_avg", 0.0) + (1 - alpha) * np.square(g)
+    new = {"step": state.get("step", 0) + 1, "square_avg": v}
+    if centered:
+        a = state.get("grad_avg", 0.0)
+        a = new["grad_avg"] = a + (1 - alpha) * (g - a)
+        v = v - np.square(a)
+    step = g / (np.sqrt(v) + eps)
+    if momentum > 0:
+        step = new["momentum_buffer"] = momentum * state.get("momentum_buffer", 0.0) + step
+    return param - lr * step, new
+
+
+def adadelta_rule(param, grad, state, lr, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    """torch.optim.Adadelta, with λ = weight_decay:
+
+        g ← g + λθ;   v ← ρ v + (1 − ρ) g²
+        Δ = √(u + ε)/√(v + ε) · g;   u ← ρ u + (1 − ρ) Δ²
+        θ ← θ − η Δ
+    """
+    g = -grad if maximize else grad
+    g = g + weight_decay * param if weight_decay != 0 else g
+    v = rho * state.get("square_avg", 0.0) + (1 - rho) * np.square(g)
+    u = state.get("acc_delta", 0.0)
+    delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+    u = rho * u + (1 - rho) * np.square(delta)
+    return param - lr * delta, {"step": state.get("step", 0) + 1, "square_avg": v,
+                                "acc_delta": u}
+
+
+def adam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+              amsgrad=False, maximize=False, decoupled_weight_decay=False):
+    """torch.optim.Adam and, with decoupled_weight_decay=True, AdamW; t the step (from 1):
+
+        g ← g + λθ                     (or, decoupled: θ ← θ(1 − ηλ))
+        m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²
+        v̂max ← max(v̂max, v)            (amsgrad; then v̂max replaces v below)
+        θ ← θ − η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
+    """
+    (beta1, beta2), t = betas, state.get("step", 0) + 1
+    param, g = apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    m, v = state.get("exp_avg", 0.0), state.get("exp_avg_sq", 0.0)
+    m = m + (1 - beta1) * (g - m)                 # = β₁m + (1 − β₁)g, as torch computes it
+    v = beta2 * v + (1 - beta2) * np.square(g)
+    new = {"step": t, "exp_avg": m, "exp_avg_sq": v}
+    if amsgrad:
+        v = new["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", 0.0), v)
+    denominator = np.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
+    return param - lr / (1 - beta1**t) * (m / denominator), new
+
+
+def nadam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+               momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+    """torch.optim.NAdam, with ψ = momentum_decay and t the step (from 1):
+
+        μ_t = β₁(1 − ½·0.96^(tψ));   P_t = μ_1 μ_2 ⋯ μ_t   (kept in float32, as torch does)
+        m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²;   d = √(v/(1 − β₂ᵗ)) + ε
+        θ ← θ − η(1 − μ_t)/(1 − P_t) · g/d − η μ_{t+1}/(1 − P_t μ_{t+1}) · m/d
+    """
+    (beta1, beta2), t = betas, state.get("step", 0) + 1
+    mu, mu_next = (beta1 * (1.0 - 0.5 * 0.96 ** (k * momentum_decay)) for k in (t, t + 1))
+    product = float(np.float32(state.get("mu_product", 1.0)) * np.float32(mu))
+    param, g = apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    m, v = state.get("exp_avg", 0.0), state.get("exp_avg_sq", 0.0)
+    m = m + (1 - beta1) * (g - m)                 # = β₁m + (1 − β₁)g, as torch computes it
+    v = beta2 * v + (1 - beta2) * np.square(g)
+    d = np.sqrt(v / (1 - beta2**t)) + eps
+    param = param - lr * (1 - mu) / (1 - product) * (g / d)
+    param = param - lr * mu_next / (1 - product * mu_next) * (m / d)
+    return param, {"step": t, "exp_avg": m, "exp_avg_sq": v, "mu_product": product}
+
+
+def adamax_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                maximize=False):
+    """torch.optim.Adamax, with λ = weight_decay and t the step (from 1):
+
+        g ← g + λθ;   m ← β₁ m + (1 − β₁) g;   u ← max(β₂ u, |g| + ε)
+        θ ← θ − η/(1 − β₁ᵗ) · m/u
+    """
+    (beta1, beta2), t = betas, state.get("step", 0) + 1
+    g = -grad if maximize else grad
+    g = g + weight_decay * param if weight_decay != 0 else g
+    m = state.get("exp_avg", 0.0)
+    m = m + (1 - beta1) * (g - m)                 # = β₁m + (1 − β₁)g, as torch computes it
+    u = np.maximum(beta2 * state.get("exp_inf", 0.0), np.abs(g) + eps)
+    return param - lr / (1 - beta1**t) * (m / u), {"step": t, "exp_avg": m, "exp_inf": u}
+
+
+def radam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+               decoupled_weight_decay=False, maximize=False):
+    """torch.optim.RAdam, with t the step (from 1):
+
+        m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²;   m̂ = m/(1 − β₁ᵗ)
+        ρ_∞ = 2/(1 − β₂) − 1;   ρ_t = ρ_∞ − 2t β₂ᵗ/(1 − β₂ᵗ)
+        ρ_t > 5:  r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t))
+                  θ ← θ − η m̂ r_t √(1 − β₂ᵗ)/(√v + ε)
+        else:     θ ← θ − η m̂
+    """
+    (beta1, beta2), t = betas, state.get("step", 0) + 1
+    param, g = apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled_weight_decay)
+    m, v = state.get("exp_avg", 0.0), state.get("exp_avg_sq", 0.0)
+    m = m + (1 - beta1) * (g - m)                 # = β₁m + (1 − β₁)g, as torch computes it
+    v = beta2 * v + (1 - beta2) * np.square(g)
+    step = lr * (m / (1 - beta1**t))               # η m̂
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    if rho_t > 5:
+        r_t = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        step = step * ((1 - beta2**t) ** 0.5 / (np.sqrt(v) + eps)) * r_t
+    return param - step, {"step": t, "exp_avg": m, "exp_avg_sq": v}
+
+
+def apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled):
+    """(θ, g) for the Adam family: g negated if ``maximize``; then with ``decoupled`` weight decay
+    θ ← θ(1 − ηλ), otherwise g ← g + λθ (L2)."""
+    g = -grad if maximize else grad
+    if decoupled:
+        return param * (1 - lr * weight_decay), g
+    return param, g + weight_decay * param if weight_decay != 0 else g
+
+
+def bfgs_inverse_rule(H, s, y):
+    """The BFGS update of the inverse Hessian H from a step s and the gradient change y:
+
+        ρ = 1/(yᵀs),   H⁺ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+
+    ``bfgs.bfgs_update`` computes the same matrix in O(n²) by multiplying the product out.
+    """
+    rho = 1.0 / (y @ s)
+    I = np.eye(s.size)
+    return (I - rho * np.outer(s, y)) @ H @ (I - rho * np.outer(y, s)) + rho * np.outer(s, s)
+
+
+def lbfgs_direction_rule(grad, steps, grad_changes, gamma):
+    """The L-BFGS direction d = −H g, with H built by BFGS updates from the pairs (s_i, y_i),
+    oldest first, on top of H₀ = γI. ``lbfgs.two_loop_direction`` computes the same d in
+    O(mn) without forming H."""
+    H = gamma * np.eye(grad.size)
+    for s, y in zip(steps, grad_changes):
+        H = bfgs_inverse_rule(H, s, y)
+    return -H @ grad
