@@ -1,0 +1,75 @@
+"""Sphinx extension for the Descent book: what the site offers depends on one setting.
+
+- ``repository.url`` in ``_config.yml`` is the only place the course's repository is named. When
+  it is empty, the book shows no repository, issue or launch buttons (they would point nowhere);
+  when it is set, they appear.
+- The built site carries the course itself, ``descent-course.zip`` (the library, the exercises and
+  the lectures, with the files that install them), so a reader of the offline book can work the
+  graded exercises without any other download.
+- Each page loads each inline script once (sphinx-thebe's configuration script otherwise appears
+  twice and the browser reports ``THEBE_JS_URL`` as declared twice).
+"""
+import zipfile
+from pathlib import Path
+
+COURSE_ARCHIVE = "descent-course.zip"
+# What a student needs to install the library and open the exercises and the lectures.
+COURSE_FILES = ["README.md", "LICENSE", "pyproject.toml", "requirements.txt", "requirements-lock.txt",
+                "lib", "exercises", "lectures"]
+REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
+
+
+def configure_buttons(app, config):
+    """Repository, issue and launch buttons only when ``repository.url`` is set."""
+    options = config.html_theme_options
+    has_repository = bool(str(options.get("repository_url") or "").strip())
+    for button in REPOSITORY_BUTTONS:
+        options[button] = has_repository
+    if not has_repository:
+        options.pop("launch_buttons", None)
+        options.pop("repository_url", None)
+
+
+def _course_files(root):
+    for name in COURSE_FILES:
+        path = root / name
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            for file in sorted(path.rglob("*")):
+                parts = set(file.relative_to(root).parts)
+                if file.is_file() and not parts & {"__pycache__", ".ipynb_checkpoints"} \
+                        and not file.name.endswith((".pyc", ".egg-info")) \
+                        and not any(p.endswith(".egg-info") for p in parts):
+                    yield file
+
+
+def write_course_archive(app):
+    """Zip the course into a folder that the HTML builder copies to the site's root."""
+    root = Path(app.srcdir)
+    extra = Path(app.outdir).parent / "course_archive"
+    extra.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(extra / COURSE_ARCHIVE, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in _course_files(root):
+            archive.write(file, Path("descent") / file.relative_to(root))
+    app.config.html_extra_path = [*app.config.html_extra_path, str(extra)]
+
+
+def load_inline_scripts_once(app, pagename, templatename, context, doctree):
+    """Drop a second copy of an inline script (same body) from the page."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        body = getattr(script, "attributes", {}).get("body")
+        if body:
+            if body in seen:
+                continue
+            seen.add(body)
+        unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app):
+    app.connect("config-inited", configure_buttons)
+    app.connect("builder-inited", write_course_archive)
+    app.connect("html-page-context", load_inline_scripts_once)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
