@@ -11,8 +11,9 @@ On every page of the built book, opened from disk with the network cut (as a rea
 - one search field on the search page;
 - each chapter links a download of its graded exercise (a notebook with nbgrader cells) and the
   "Working the exercises" page, and the site carries the course archive with every exercise.
-In JupyterLab, on a copy of a lecture: Run All works, the sliders render, moving one redraws its
-figure; then the same in the slideshow (jupyterlab-slideshow).
+In JupyterLab, on a copy of a lecture: nbgrader's instructor menus are hidden (as the README sets
+JupyterLab up for students), Run All works, the sliders render, moving one redraws its figure;
+then the same in the slideshow (jupyterlab-slideshow).
 
 Screenshots (a slide after its slider moved, the widest table) go to ``--out``; the script exits
 1 with a list of failures if any check fails. Needs ``chromium`` at /usr/bin/chromium.
@@ -284,6 +285,10 @@ def check_lecture(browser, lecture, out, failures):
                               '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
         for index in range(errors.count()):
             failures.add(where, f"an output is an error or stderr: {errors.nth(index).inner_text()[:200]!r}")
+        instructor = page.evaluate("""() => ['nbgrader:open-formgrader', 'nbgrader:open-create-assignment',
+            'nbgrader:open-course-list'].filter((c) => window.jupyterapp.commands.hasCommand(c))""")
+        if instructor:
+            failures.add(where, f"nbgrader's instructor menus are shown to students: {instructor}")
         sliders = page.locator(".jp-Cell .widget-slider").count()
         as_text = page.locator(".jp-OutputArea-output", has_text="interactive(children=").count()
         if sliders < 4 or as_text:
