@@ -8,9 +8,18 @@
   graded exercises without any other download.
 - Each page loads each inline script once (sphinx-thebe's configuration script otherwise appears
   twice and the browser reports ``THEBE_JS_URL`` as declared twice).
+- The bibliography labels its entries as the text cites them, "Armijo 1966", "Kingma and Ba 2015",
+  "Goyal et al. 2017" (the ``authoryear`` pybtex style, selected in ``_config.yml``).
 """
+import string
 import zipfile
+from collections import Counter
 from pathlib import Path
+
+from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
 
 COURSE_ARCHIVE = "descent-course.zip"
 # What a student needs to install the library and open the exercises and the lectures.
@@ -66,6 +75,42 @@ def load_inline_scripts_once(app, pagename, templatename, context, doctree):
             seen.add(body)
         unique.append(script)
     context["script_files"] = unique
+
+
+def _surname(person):
+    return str(Text.from_latex(" ".join(person.prelast_names + person.last_names)))
+
+
+def author_year(entry):
+    """"Armijo 1966", "Kingma and Ba 2015", "Goyal et al. 2017"."""
+    authors = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [_surname(person) for person in authors]
+    if len(names) > 2 or "others" in names:       # "and others" in the .bib: et al.
+        who = f"{names[0]} et al."
+    else:
+        who = " and ".join(names) or entry.key
+    return f"{who} {entry.fields.get('year', 'n.d.')}"
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    """Author-year labels; two entries with the same label get a, b, … after the year."""
+
+    def format_labels(self, sorted_entries):
+        labels = [author_year(entry) for entry in sorted_entries]
+        repeated, seen = Counter(labels), Counter()
+        for label in labels:
+            if repeated[label] > 1:
+                seen[label] += 1
+                label += string.ascii_lowercase[seen[label] - 1]
+            yield label
+
+
+class AuthorYearStyle(UnsrtStyle):
+    default_label_style = AuthorYearLabels
+    default_sorting_style = "author_year_title"
+
+
+register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)
 
 
 def setup(app):
