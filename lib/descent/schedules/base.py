@@ -25,11 +25,15 @@ class Schedule:
         self.__doc__ = maker.__doc__
 
     def __call__(self, t):
+        # One code path for a single step and for many: numpy's SIMD kernels (e.g. AVX-512
+        # ``power``) can round one unit in the last place away from its scalar path, so a lone
+        # step is evaluated as an array of one, and s(k) == s(np.arange(n))[k] on any CPU.
         steps = as_steps(t)
-        rate = np.asarray(self._rate(steps), dtype=np.float64)
+        rate = np.asarray(self._rate(steps.reshape(-1)), dtype=np.float64)
+        rate = np.broadcast_to(rate, (steps.size,)).reshape(steps.shape)
         if np.ndim(t) == 0:
             return float(rate)
-        return np.broadcast_to(rate, steps.shape).copy()
+        return rate.copy()
 
     def __reduce__(self):
         # Pickled as the call that made it (the rate itself is a closure).
