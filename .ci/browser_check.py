@@ -55,7 +55,12 @@ MEASURE_PAGE = """() => {
   const tables = [];
   article.querySelectorAll('table').forEach((el, index) => {
     const width = Math.max(el.scrollWidth, el.getBoundingClientRect().width);
-    tables.push({index, width, column});
+    // The width its content would take unwrapped: which table is the hardest to fit.
+    const saved = el.style.width;
+    el.style.width = 'max-content';
+    const natural = el.getBoundingClientRect().width;
+    el.style.width = saved;
+    tables.push({index, width, natural, column});
     if (width > column + 1) wide.push({kind: 'table', width, column, text: describe(el)});
   });
   article.querySelectorAll('pre').forEach((el) => {
@@ -149,6 +154,11 @@ def check_book(browser, book, out, failures):
     chapters = 0
     for path in pages:
         name = path.relative_to(book).as_posix()
+        redirect = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', path.read_text()[:500])
+        if redirect:
+            if not (path.parent / redirect.group(1)).exists():
+                failures.add(name, f"redirects to {redirect.group(1)}, which does not exist")
+            continue
         messages.clear()
         network.clear()
         page.goto(path.as_uri(), wait_until="load")
@@ -177,20 +187,22 @@ def check_book(browser, book, out, failures):
             chapters += 1
             check_exercise_links(book, path, found["links"], failures)
         for table in found["tables"]:
-            if widest is None or table["width"] > widest[1]:
-                widest = (path, table["width"], table["index"], table["column"])
+            if widest is None or table["natural"] > widest[1]:
+                widest = (path, table["natural"], table["index"], table["column"], table["width"])
     if chapters == 0:
         failures.add(str(book), "no chapter pages found")
     check_course_archive(book, failures)
     if widest:
-        path, width, index, column = widest
+        path, natural, index, column, width = widest
         page.goto(path.as_uri(), wait_until="load")
         page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        # The sticky header and the skip link would cover the table's top in an element screenshot.
+        page.add_style_tag(content=".bd-header, .bd-header-article, .skip-link { visibility: hidden; }")
         table = page.locator("article.bd-article table").nth(index)
         table.scroll_into_view_if_needed()
         table.screenshot(path=str(out / "widest_table.png"))
-        print(f"widest table: {path.relative_to(book)}, table {index + 1}: {width:.0f} px in a "
-              f"{column:.0f} px column")
+        print(f"widest table: {path.relative_to(book)}, table {index + 1}: {natural:.0f} px unwrapped, "
+              f"{width:.0f} px as shown in a {column:.0f} px column")
     context.close()
     print(f"book: {len(pages)} pages, {chapters} chapters checked", flush=True)
 
@@ -234,8 +246,9 @@ KERNEL_IDLE = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.c
                " && w.sessionContext.session.kernel; return !!k && k.status === 'idle'; }")
 
 
-def move_slider_and_wait(page, scope, where, failures):
-    """Press → on the first slider in ``scope``; return seconds until its figure is redrawn."""
+def move_slider_and_wait(page, scope, where, failures, key):
+    """Move the first slider in ``scope`` to one end (``key``: "End" or "Home"); return seconds
+    until its figure is redrawn."""
     image = f"{scope} .jp-OutputArea-output img"
     before = page.evaluate(f"() => {{ const i = document.querySelector({image!r}); return i && i.src; }}")
     if not before:
@@ -246,8 +259,7 @@ def move_slider_and_wait(page, scope, where, failures):
     value = readout.inner_text()
     handle.focus()
     start = time.time()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
+    page.keyboard.press(key)
     try:
         page.wait_for_function(
             f"(before) => {{ const i = document.querySelector({image!r}); return i && i.src !== before; }}",
@@ -255,9 +267,12 @@ def move_slider_and_wait(page, scope, where, failures):
     except Exception:
         failures.add(where, f"moving the slider (readout {value} -> {readout.inner_text()}) did not redraw the figure")
         return None
+    seconds = time.time() - start
     if readout.inner_text() == value:
         failures.add(where, f"the slider readout stayed at {value}")
-    return time.time() - start
+    page.wait_for_function(KERNEL_IDLE, timeout=30000)
+    page.wait_for_timeout(300)
+    return seconds
 
 
 def check_lecture(browser, lecture, out, failures):
@@ -296,7 +311,7 @@ def check_lecture(browser, lecture, out, failures):
         page.evaluate("""() => document.querySelector('.jp-Notebook .jp-Cell:has(.widget-slider)')
             .setAttribute('data-browser-check', 'first-widget')""")
         scope = '[data-browser-check="first-widget"]'
-        seconds = move_slider_and_wait(page, scope, f"{where}, notebook view", failures)
+        seconds = move_slider_and_wait(page, scope, f"{where}, notebook view", failures, "End")
         if seconds is not None:
             print(f"{where}, notebook view: figure redrawn {seconds:.2f} s after the slider moved")
 
@@ -316,7 +331,7 @@ def check_lecture(browser, lecture, out, failures):
         as_text = page.locator(".jp-deck-mod-onscreen", has_text="interactive(children=").count()
         if as_text:
             failures.add(f"{where}, slideshow", "the widget shows as text")
-        seconds = move_slider_and_wait(page, ".jp-deck-mod-onscreen", f"{where}, slideshow", failures)
+        seconds = move_slider_and_wait(page, ".jp-deck-mod-onscreen", f"{where}, slideshow", failures, "Home")
         if seconds is not None:
             print(f"{where}, slideshow: figure redrawn {seconds:.2f} s after the slider moved")
         page.wait_for_timeout(300)

@@ -29,8 +29,11 @@ REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
 
 
 def configure_buttons(app, config):
-    """Repository, issue and launch buttons only when ``repository.url`` is set."""
+    """Repository, issue and launch buttons only when ``repository.url`` is set; the light or dark
+    theme as the reader's system prefers."""
     options = config.html_theme_options
+    # Without a default the theme logs "Got invalid theme mode" on a reader's first page.
+    config.html_context = {"default_mode": "auto", **config.html_context}
     has_repository = bool(str(options.get("repository_url") or "").strip())
     for button in REPOSITORY_BUTTONS:
         options[button] = has_repository
