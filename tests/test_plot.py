@@ -31,6 +31,22 @@ def test_lines_of_one_figure_never_share_a_colour():
     assert palette["SGD"] == plot.color("SGD") and palette["Adam (lr=1)"] == plot.color("Adam")
 
 
+def test_the_first_lines_of_a_figure_without_method_names_are_far_apart_in_colour():
+    from matplotlib.colors import to_rgb
+    palette = plot.colors(["tiny", "best", "oscillating", "divergent"])
+    rgb = [np.array(to_rgb(c)) for c in palette.values()]
+    distances = [np.linalg.norm(a - b) for i, a in enumerate(rgb) for b in rgb[i + 1:]]
+    assert min(distances) > 0.3, f"two of the first four colours are {min(distances):.2f} apart in RGB"
+
+
+def test_animation_buttons_use_characters_common_fonts_have():
+    f = problems.quadratic(condition_number=10)
+    page = plot.animate(f, {"SGD": train.minimize(f, optim.SGD, steps=5, lr=0.1)}, frames=3).data
+    assert "font-awesome" not in page and 'class="fa ' not in page
+    assert "&#9198;" not in page and "&#9197;" not in page        # ⏮ ⏭: boxes in DejaVu
+    assert "&#8676;" in page and "&#8677;" in page                # ⇤ ⇥
+
+
 def test_contour_draws_every_path_and_the_minimum():
     f = problems.rosenbrock()
     paths = {"SGD": train.minimize(f, optim.SGD, steps=50, lr=1e-3),

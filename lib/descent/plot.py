@@ -23,8 +23,10 @@ PALETTE = {
     "lion": "#a55194", "sgdschedulefree": "#6baed6", "adamwschedulefree": "#fd8d3c",
     "prodigy": "#74c476", "sam": "#9e9ac8",
 }
-_FALLBACK = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
-             "#31a354", "#756bb1", "#636363"]
+# Colours for labels that name no method, in the order a figure takes them: neighbours differ in
+# hue and lightness, so the first few lines of a figure never look alike.
+_FALLBACK = ["#393b79", "#e6550d", "#31a354", "#843c39", "#756bb1", "#8c6d31", "#3182bd",
+             "#637939", "#7b4173", "#636363"]
 
 
 def _method(name):
@@ -192,9 +194,10 @@ def animate(f, paths, interval=80, frames=None, bounds=None, title=None, dpi=60)
     return HTML(_without_icon_font(page))
 
 
+# Characters every common font has (DejaVu, Liberation, Arial): ⏮ and ⏭ render as empty boxes.
 _ICONS = {"fa-play fa-flip-horizontal": "&#9664;", "fa-play": "&#9654;", "fa-pause": "&#10074;&#10074;",
           "fa-step-backward": "|&#9664;", "fa-step-forward": "&#9654;|",
-          "fa-fast-backward": "&#9198;", "fa-fast-forward": "&#9197;",
+          "fa-fast-backward": "&#8676;", "fa-fast-forward": "&#8677;",
           "fa-minus": "&minus;", "fa-plus": "+"}
 
 
