@@ -1,7 +1,7 @@
 """One training loop for every method, trajectories on test problems, and the LR range test.
 
 ``fit`` trains a ``descent.nn`` model on mini-batches and records a ``History``; ``minimize``
-follows an optimizer on a test problem from ``descent.problems``; ``lr_find`` runs Smith's
+follows an optimizer on a test problem from ``descent.problems``; ``lr_find`` runs the
 learning-rate range test.
 """
 import math
@@ -217,7 +217,7 @@ def evaluations_to_tolerance(f, make_optimizer, budget=10_000, tolerance=1e-8):
 
 class LRFinderResult:
     """The LR range test's record: ``lrs``, raw ``losses``, ``smoothed`` losses, and two readings:
-    ``steepest`` (the rate where the smoothed loss falls fastest per decade, Smith's choice) and
+    ``steepest`` (the rate where the smoothed loss falls fastest per decade) and
     ``min_loss_lr`` (the rate of the lowest smoothed loss; a tenth of it is a common pick)."""
 
     def __init__(self, lrs, losses, smoothed):
@@ -237,8 +237,9 @@ class LRFinderResult:
 
 def lr_find(model, loss_fn, optimizer, X, y, start_lr=1e-7, end_lr=10.0, steps=100,
             batch_size=32, seed=0, smoothing=0.98, divergence=4.0, **hyperparameters):
-    """The learning-rate range test (Smith 2017): train for ``steps`` mini-batches while the rate
-    grows geometrically from ``start_lr`` to ``end_lr``, η_k = start·(end/start)^(k/(steps−1)),
+    """The learning-rate range test in its geometric, smoothed-loss form (Smith 2018, as in
+    fastai; Smith 2017 raised the rate linearly and read the accuracy): train for ``steps``
+    mini-batches while the rate grows geometrically from ``start_lr`` to ``end_lr``, η_k = start·(end/start)^(k/(steps−1)),
     and record the loss. Stops early once the smoothed loss exceeds ``divergence`` times its
     minimum or is not finite. The model's parameters are restored afterwards.
 

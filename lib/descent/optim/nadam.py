@@ -16,7 +16,8 @@ class NAdam(ElementwiseOptimizer):
         m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²;   d = √(v/(1 − β₂ᵗ)) + ε
         θ ← θ − η(1 − μ_t)/(1 − P_t) · g/d − η μ_{t+1}/(1 − P_t μ_{t+1}) · m/d
 
-    Textbook form (Dozat's, or Keras'): a constant μ = β₁ gives
+    Textbook form (the simplified form of Dozat's report; Keras 3 instead uses the same
+    0.96ᵗ schedule as torch): a constant μ = β₁ gives
     θ ← θ − η(β₁ m̂ + (1 − β₁) g/(1 − β₁ᵗ))/(√v̂ + ε), Adam with the momentum look-ahead of
     Nesterov. The library follows torch's schedule μ_t, which warms momentum up from about β₁/2.
     torch keeps P_t in a float32 scalar; so does the library (rounded to float32 every step), so
