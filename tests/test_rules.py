@@ -41,9 +41,10 @@ from descent.optim.lbfgs import two_loop_direction
 
 RULES = {"SGD": rules.sgd_rule, "Adagrad": rules.adagrad_rule, "RMSprop": rules.rmsprop_rule,
          "Adadelta": rules.adadelta_rule, "Adam": rules.adam_rule, "AdamW": rules.adam_rule,
-         "NAdam": rules.nadam_rule, "Adamax": rules.adamax_rule, "RAdam": rules.radam_rule}
+         "NAdam": rules.nadam_rule, "Adamax": rules.adamax_rule, "RAdam": rules.radam_rule,
+         "Rprop": rules.rprop_rule, "Lion": rules.lion_rule}
 BOOKS_FIRST_ORDER = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam", "Adamax",
-                     "RAdam"]
+                     "RAdam", "Rprop", "Lion"]
 LAYOUTS = ["C", "F", "transposed", "strided", "reversed"]
 # Every flag of each optimizer, and the numbers that switch a branch on or off (0 or not).
 FLAGS = {
@@ -62,6 +63,8 @@ FLAGS = {
     "Adamax": dict(weight_decay=[0.0, 0.1], maximize=[False, True]),
     "RAdam": dict(weight_decay=[0.0, 0.1], decoupled_weight_decay=[False, True],
                   maximize=[False, True]),
+    "Rprop": dict(maximize=[False, True], step_sizes=[(1e-6, 50), (0.5, 0.6)]),
+    "Lion": dict(weight_decay=[0.0, 0.1], betas=[(0.9, 0.99), (0.0, 1.0)]),
 }
 
 
@@ -114,6 +117,11 @@ def random_state(name, hyper, shape, t, rng):
         state.update(square_avg=square(), acc_delta=1e-4 * square())
     elif name == "Adamax":
         state.update(exp_avg=normal(), exp_inf=np.abs(normal()) + hyper["eps"])
+    elif name == "Rprop":   # the previous gradient is 0 where its sign flipped
+        state.update(prev=normal() * (rng.random(shape) < 0.8),
+                     step_size=rng.uniform(*hyper["step_sizes"], size=shape))
+    elif name == "Lion":
+        state = {"exp_avg": normal()}
     else:
         state.update(exp_avg=normal(), exp_avg_sq=square())
         if hyper.get("amsgrad"):
@@ -224,6 +232,13 @@ def hyperparameters(name):
                                              **common)),
         "RAdam": st.fixed_dictionaries(dict(betas=betas, eps=eps,
                                             decoupled_weight_decay=st.booleans(), **common)),
+        "Rprop": st.fixed_dictionaries(dict(
+            etas=st.tuples(st.floats(0.01, 0.99), st.floats(1.01, 3.0)),
+            step_sizes=st.tuples(st.floats(0.0, 1e-3), st.floats(1e-3, 100.0)),
+            maximize=st.booleans())),
+        "Lion": st.fixed_dictionaries(dict(betas=st.tuples(st.floats(0.0, 1.0),
+                                                           st.floats(0.0, 1.0)),
+                                           weight_decay=small)),
     }
     return spec[name]
 
@@ -236,7 +251,8 @@ def test_fast_kernel_equals_plain_rule_bitwise(name, data):
     shape = data.draw(array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=9), label="shape")
     layouts = data.draw(st.lists(st.sampled_from(LAYOUTS), min_size=5, max_size=5), label="layouts")
     kernel_step_equals_rule(
-        name, hyper, lr=data.draw(st.floats(0.0, 1.0), label="lr"), shape=shape,
+        name, hyper, shape=shape,     # Lion refuses lr = 0
+        lr=data.draw(st.floats(1e-9 if name == "Lion" else 0.0, 1.0), label="lr"),
         t=data.draw(st.sampled_from([0, 1, 2, 5, 6, 7, 30, 1000]), label="steps before"),
         layouts=layouts, block=data.draw(st.sampled_from([8, 24, 64, 1 << 18]), label="block"),
         seed=data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -264,6 +280,7 @@ def test_every_first_order_optimizer_of_the_book_has_a_rule():
 
 PLAIN_RULES = [rules.sgd_rule, rules.adagrad_rule, rules.rmsprop_rule, rules.adadelta_rule,
                rules.adam_rule, rules.nadam_rule, rules.adamax_rule, rules.radam_rule,
+               rules.rprop_rule, rules.lion_rule, rules.newton_schulz_rule,
                rules.bfgs_inverse_rule, rules.lbfgs_direction_rule]
 
 
@@ -406,3 +423,35 @@ def test_plain_lbfgs_direction_follows_torch(case, monkeypatch):
     the numbers of closure calls of torch.optim.LBFGS, to the tolerance of tests/test_lbfgs.py."""
     monkeypatch.setattr(optim, "LBFGS", PlainLBFGS)
     test_lbfgs.test_lbfgs_matches_torch(case)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.integers(1, 12), cols=st.integers(1, 12), steps=st.integers(0, 8),
+       seed=st.integers(0, 2**32 - 1))
+def test_muons_newton_schulz_equals_the_plain_iteration(rows, cols, steps, seed):
+    """optim.newton_schulz works with the smaller Gram matrix (a tall G is transposed, iterated
+    and transposed back); the plain rule iterates X ← aX + b(XXᵀ)X + c(XXᵀ)²X as written. Both
+    apply the same polynomial to the singular values, so they agree to rounding: every product
+    is a sum of at most 12 terms bounded by |a| + |b| + |c| < 11 times the band's top (1.2) to
+    the fifth power, and each step carries the last one's error forward multiplied by at most
+    the polynomial's slope (below 4 on the band); we allow 12·11·4^steps·u·‖X‖ and saw at most
+    a twentieth of it.
+    """
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((rows, cols)) * 10.0 ** rng.uniform(-3, 3)
+    plain = rules.newton_schulz_rule(G, steps)
+    fast = optim.newton_schulz(G, steps)
+    assert plain.shape == fast.shape == G.shape
+    bound = 12 * 11 * 4.0**steps * UNIT_ROUNDOFF * max(1.0, np.linalg.norm(plain))
+    assert np.max(np.abs(plain - fast)) <= bound
+
+
+def test_newton_schulz_rule_with_the_cubic_coefficients_reaches_the_polar_factor():
+    """(1.5, −0.5, 0) is the classical iteration: it converges to UVᵀ; the quintic does not."""
+    rng = np.random.default_rng(0)
+    G = rng.standard_normal((8, 5))
+    U, _, Vt = np.linalg.svd(G, full_matrices=False)
+    cubic = rules.newton_schulz_rule(G, steps=60, coefficients=(1.5, -0.5, 0.0))
+    quintic = rules.newton_schulz_rule(G, steps=60)
+    assert np.linalg.norm(cubic - U @ Vt, 2) < 1e-12
+    assert np.linalg.norm(quintic - U @ Vt, 2) > 0.1

@@ -80,3 +80,60 @@ def test_init_explorer_redraws_for_each_nonlinearity():
     demo.update()
     assert plt.gcf().axes[0].get_lines()[0].get_ydata().size == 5
     plt.close("all")
+
+
+def test_recent_paths_follow_each_rate_and_the_schedule_free_average():
+    from descent import nn, optim, train
+    f = problems.rosenbrock()
+    paths = widgets.recent_paths(f, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, steps=30)
+    assert [label.split(" ")[0] for label in paths] == ["Adam", "Lion", "Prodigy",
+                                                        "AdamWScheduleFree"]
+    np.testing.assert_array_equal(paths["Adam (η=0.05)"],
+                                  train.minimize(f, optim.Adam, steps=30, lr=0.05))
+    lion = paths["Lion (η=0.01)"]
+    assert lion.shape == (31, 2)
+    np.testing.assert_allclose(np.abs(np.diff(lion, axis=0)), 0.01, rtol=1e-12)  # sign steps
+    average = paths["AdamWScheduleFree (η=0.05, x)"]
+    theta = nn.Parameter(f.x0)
+    opt = optim.AdamWScheduleFree([theta], lr=0.05)
+    opt.train()
+    training = [theta.data.copy()]
+    for _ in range(30):                                  # the training points y
+        theta.grad[...] = f.grad(theta.data)
+        opt.step()
+        training.append(theta.data.copy())
+    training = np.array(training)
+    opt.eval()
+    np.testing.assert_array_equal(theta.data, average[-1])   # the path ends at eval()'s x
+    assert average.shape == training.shape == (31, 2)
+    assert np.max(np.abs(average[1:] - training[1:])) > 1e-3   # x is not the training point y
+
+
+def test_recent_race_redraws_the_path_whose_rate_moved():
+    demo = widgets.recent_race({"Rosenbrock": problems.rosenbrock(),
+                                "quadratic": problems.quadratic(condition_number=50)}, steps=25)
+    assert isinstance(demo, ipywidgets.interactive)
+    controls = {child.description: child for child in demo.children
+                if hasattr(child, "description")}
+    assert list(controls)[:5] == ["problem", "η Adam", "η Lion", "η sched.-free", "steps"]
+
+    def drawn():
+        lines = plt.gcf().axes[0].get_lines()
+        paths = {line.get_label(): line.get_xydata().copy() for line in lines
+                 if not line.get_label().startswith("_") and line.get_label() != "minimum"}
+        plt.close("all")
+        return paths
+
+    demo.update()
+    before = drawn()
+    assert len(before) == 4
+    controls["η Lion"].value = 0.1
+    demo.update()
+    after = drawn()
+    assert "Lion (η=0.1)" in after and "Lion (η=0.01)" not in after
+    assert not np.array_equal(after["Lion (η=0.1)"], before["Lion (η=0.01)"])
+    np.testing.assert_array_equal(after["Adam (η=0.05)"], before["Adam (η=0.05)"])
+    controls["problem"].value = "quadratic"
+    controls["η sched.-free"].value = 1.0          # diverging or not, the figure is drawn
+    demo.update()
+    assert not np.array_equal(drawn()["Adam (η=0.05)"], after["Adam (η=0.05)"])

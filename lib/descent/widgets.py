@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from descent import plot
-from descent.optim import SGD, Adagrad, Adam, RMSprop
+from descent.optim import SGD, Adagrad, Adam, AdamWScheduleFree, Lion, Prodigy, RMSprop
+from descent.nn.module import Parameter
 from descent.train import minimize
 
 
@@ -218,6 +219,63 @@ def init_explorer(activation="tanh", scale=1.0, depth=20, width=128):
                title=f"{activation}, weight std = {scale:.3g}/√fan_in: "
                      f"last layer {forward[-1]:.2g}, first gradient {backward[0]:.2g}")
         ax.legend()
+        plt.show()
+
+    return w.interactive(draw, **controls)
+
+
+def recent_paths(f, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, steps=150, x0=None):
+    """The paths of Adam, Lion, AdamW schedule-free and Prodigy on the 2-D problem ``f`` from
+    ``x0`` (default ``f.x0``), each at its own rate (Prodigy: η = 1, no rate to choose). The
+    schedule-free path records the averaged weights x (the point ``eval()`` gives), not the
+    training point y. Returns a dict label → array (steps + 1, 2); a path that leaves the finite
+    numbers stops there."""
+    x0 = f.x0 if x0 is None else np.asarray(x0, dtype=np.float64)
+    paths = {label: minimize(f, optimizer, x0=x0, steps=steps, **hyperparameters)
+             for label, optimizer, hyperparameters in (
+                 (f"Adam (η={adam_lr:.3g})", Adam, dict(lr=adam_lr)),
+                 (f"Lion (η={lion_lr:.3g})", Lion, dict(lr=lion_lr)),
+                 ("Prodigy (η=1)", Prodigy, {}))}
+    theta = Parameter(x0)
+    opt = AdamWScheduleFree([theta], lr=schedule_free_lr)
+    path = [theta.data.copy()]
+    for _ in range(steps):
+        opt.train()
+        theta.grad[...] = f.grad(theta.data)
+        opt.step()
+        opt.eval()
+        if not np.all(np.isfinite(theta.data)):
+            break
+        path.append(theta.data.copy())
+    paths[f"AdamWScheduleFree (η={schedule_free_lr:.3g}, x)"] = np.array(path)
+    return paths
+
+
+def recent_race(functions, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, steps=150):
+    """Recent optimizers on the same 2-D problem: a menu of problems (``functions`` maps a name to
+    a problem), a rate slider each for Adam, Lion and AdamW schedule-free (Prodigy needs none)
+    and the number of steps. The paths (``recent_paths``) redraw on the contours, next to
+    f − f* per step."""
+    controls = dict(
+        name=w.Dropdown(options=list(functions), description="problem"),
+        adam_lr=_log_slider("η Adam", adam_lr, 1e-4, 1.0),
+        lion_lr=_log_slider("η Lion", lion_lr, 1e-5, 1.0),
+        schedule_free_lr=_log_slider("η sched.-free", schedule_free_lr, 1e-4, 1.0),
+        steps=w.IntSlider(value=steps, min=1, max=max(1000, steps), description="steps",
+                          continuous_update=False),
+    )
+
+    def draw(name, adam_lr, lion_lr, schedule_free_lr, steps):
+        f = functions[name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a diverging path just stops early
+            paths = recent_paths(f, adam_lr, lion_lr, schedule_free_lr, steps)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+        plot.contour(f, paths, ax=left, title=f"{f.name}, {steps} steps")
+        gaps = {label: np.maximum([f(x) - f.f_star for x in path[1:]], 1e-16)
+                for label, path in paths.items() if len(path) > 1}
+        plot.curves(gaps, ax=right, ylabel="f(θ) − f*", title="the race")
+        plt.tight_layout()
         plt.show()
 
     return w.interactive(draw, **controls)

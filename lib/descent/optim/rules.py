@@ -197,3 +197,48 @@ def lbfgs_direction_rule(grad, steps, grad_changes, gamma):
     for s, y in zip(steps, grad_changes):
         H = bfgs_inverse_rule(H, s, y)
     return -H @ grad
+
+
+def rprop_rule(param, grad, state, lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    """torch.optim.Rprop, with η₋, η₊ = etas, Γmin, Γmax = step_sizes, g′ the previous step's
+    gradient (0 at first) and Δ the step sizes (η at first), per coordinate:
+
+        g·g′ > 0: Δ ← min(η₊Δ, Γmax);   g·g′ < 0: Δ ← max(η₋Δ, Γmin), g ← 0
+        θ ← θ − sign(g)·Δ;   g′ ← g
+    """
+    g = -grad if maximize else grad
+    previous = state.get("prev", np.zeros_like(param))
+    agreement = np.sign(g * previous)
+    factor = np.where(agreement > 0, etas[1], np.where(agreement < 0, etas[0], 1.0))
+    step_size = np.clip(state.get("step_size", np.full_like(param, lr)) * factor, *step_sizes)
+    g = np.where(factor == etas[0], 0.0, g)
+    return param - np.sign(g) * step_size, {"step": state.get("step", 0) + 1, "prev": g,
+                                            "step_size": step_size}
+
+
+def lion_rule(param, grad, state, lr, betas=(0.9, 0.99), weight_decay=0.0):
+    """Lion (Chen et al. 2023), as lion-pytorch, with λ = weight_decay:
+
+        θ ← θ(1 − ηλ);   θ ← θ − η·sign(β₁m + (1 − β₁)g);   m ← β₂m + (1 − β₂)g
+    """
+    beta1, beta2 = betas
+    m = state.get("exp_avg", np.zeros_like(param))
+    param = param * (1 - lr * weight_decay)
+    param = param - lr * np.sign(m * beta1 + grad * (1 - beta1))
+    return param, {"exp_avg": m * beta2 + grad * (1 - beta2)}
+
+
+def newton_schulz_rule(G, steps=5, coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7):
+    """The Newton–Schulz iteration towards the polar factor UVᵀ of G = UΣVᵀ, as written:
+
+        X₀ = G/max(‖G‖_F, eps);   X ← aX + b(XXᵀ)X + c(XXᵀ)²X   (``steps`` times)
+
+    ``muon.newton_schulz`` computes the same map with the smaller Gram matrix (it transposes a
+    tall G), which rounds differently.
+    """
+    a, b, c = coefficients
+    X = G / max(float(np.linalg.norm(G)), eps)
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + b * (A @ X) + c * (A @ (A @ X))
+    return X
