@@ -377,3 +377,33 @@ def test_a_kernel_killed_by_the_students_code_is_not_run_again():
     from descent.grade.worker import autograde
     api = FlakyStartAPI(failures=10, message="DeadKernelError: Kernel died")
     assert not autograde(api, "a", "s")["success"] and api.calls == 1
+
+
+def test_the_guides_command_with_relative_paths_grades_from_the_course_root(tmp_path, monkeypatch):
+    """`descent-grade NAME downloads/ --out grades/NAME`, run from the course root, as INSTRUCTORS.md says."""
+    fab.course(str(tmp_path))
+    released = fab.release(str(tmp_path))
+    fab.write(fab.answer(released, R), str(tmp_path / "downloads" / "ann.ipynb"))
+    fab.write(fab.answer(released, {**R, "square": "def square(x):\n    return 2 * x"}),
+              str(tmp_path / "downloads" / "ben" / "squares.ipynb"))
+    monkeypatch.chdir(tmp_path)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["squares", "downloads/", "--out", "grades/squares", "--timeout", str(TIMEOUT), "--jobs", "1"])
+    assert code == 0
+    rows = {r[0]: r for r in read_csv(tmp_path / "grades" / "squares" / "grades.csv")}
+    assert rows["ann"][1:] == ["2", "3", "5", "5"] and rows["ben"][1:] == ["0", "3", "3", "5"]
+
+
+def test_every_submission_failing_in_the_grader_for_one_reason_is_a_broken_environment():
+    from descent.grade.batch import same_failure
+
+    def failed(error):
+        return {"ok": False, "error": error}
+    missing = {s: failed(f"error: FileNotFoundError: [Errno 2] No such file or directory: 'downloads/{s}.ipynb'")
+               for s in ("ann", "ben", "cat")}
+    with pytest.raises(BrokenEnvironment, match="every one of the 3 submissions .* FileNotFoundError"):
+        same_failure(missing)
+    # students whose own code killed their kernel, or a class where one notebook was graded, are not
+    same_failure({s: failed("kernel died: DeadKernelError: Kernel died") for s in ("ann", "ben")})
+    same_failure({**missing, "dan": {"ok": True, "error": ""}})
+    same_failure({"ann": failed("error: KeyError: 'x'"), "ben": failed("error: ValueError: bad cell")})

@@ -10,6 +10,7 @@
 """
 import dataclasses
 import os
+import re
 import tempfile
 import time
 
@@ -61,6 +62,8 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
     (and writes nothing) if the reference solution does not score full marks.
     """
     started = time.monotonic()
+    # The grading processes work in a temporary folder: every path they are given is absolute.
+    folder, out = os.path.abspath(folder), os.path.abspath(out)
     source = source_folder(assignment)
     name = os.path.basename(source)
     notebooks = course.notebook_names(source)
@@ -92,6 +95,7 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
                     progress(len(replies), gradable, ids[reply["student"]].student)
         finally:
             pool.close()
+        same_failure(replies)
         rows = [report.row(s, replies.get(internal), cells, limits) for internal, s in ids.items()]
         rows += [report.row(s, None, cells, limits) for s in found if not s.files]
         rows.sort(key=lambda row: row.student)
@@ -119,3 +123,23 @@ def full_marks(reply, cells):
             + (f"  first errors in the reference notebook:\n{errors}\n" if errors else "")
             + "  Typical causes: a package the notebook imports is not installed, or the per-cell "
               "timeout is too short for this machine.")
+
+
+def same_failure(replies):
+    """Raise BrokenEnvironment when every student's notebook failed in the grader for one reason.
+
+    A failure of the grader itself (not a kernel the student's code killed, nor a deadline) that
+    strikes every submission alike says the environment is broken, not that the class earned 0.
+    """
+    failures = [reply["error"] for reply in replies.values()
+                if not reply["ok"] and reply["error"].startswith(("error:", "crashed:"))]
+    reasons = {GRADER_FAILURE.sub("…", error.splitlines()[0]) for error in failures}
+    if replies and len(failures) == len(replies) and len(reasons) == 1:
+        raise BrokenEnvironment(
+            f"every one of the {len(replies)} submissions failed while grading, for the same reason: "
+            f"{failures[0].splitlines()[0]}\n"
+            "  The grading environment is broken (nothing was written); fix it and grade again.")
+
+
+# What varies between students in one failure message: quoted paths and names, numbers.
+GRADER_FAILURE = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")

@@ -166,7 +166,7 @@ def main(root, assignment, result_fd):
                 reply = grade_one(api, root, assignment, task["student"], task["files"])
             except Exception as error:  # one student's failure must not stop the others
                 reply = {"student": task["student"], "ok": False, "scores": {}, "feedback": {},
-                         "events": [], "errors": [], "error": f"{type(error).__name__}: {error}"}
+                         "events": [], "errors": [], "error": f"error: {type(error).__name__}: {error}"}
             results.write(json.dumps(reply) + "\n")
 
 
