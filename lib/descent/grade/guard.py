@@ -1,17 +1,18 @@
 """Put back, before every cell, what the tests rely on and a submission could have changed.
 
 The grading kernel (``kernel.py``) installs this before the notebook's first cell, after
-importing numpy and the course library. Before each cell runs (IPython's ``pre_run_cell``
-event, which fires before the cell's text is transformed), it restores:
+importing numpy and the course library. Before each cell runs (when the kernel receives the
+request, and again at IPython's ``pre_run_cell`` event, which fires before the cell's text is
+transformed), it restores:
 
-- every function and value of numpy and ``descent`` modules, of their classes, and of Python's
-  builtins, as they were when the kernel started (``np.allclose = lambda *a, **k: True`` is
+- every function and value of numpy, ``math`` and ``descent`` modules, the methods of their
+  classes, and Python's builtins, as they were when the kernel started (``np.allclose = lambda *a, **k: True`` is
   undone before the next cell);
 - the names a locked cell bound to those modules (``np = fake`` is undone);
 - IPython's machinery: no AST or input transformers (a transformer that wraps every cell in
   ``try``/``except`` or replaces it with ``pass`` is removed before the next cell), the
-  compiler, ``sys.displayhook``, ``sys.excepthook``, the output streams, and the methods of the
-  shell and kernel objects.
+  compiler, ``sys.displayhook``, ``sys.excepthook``, the output streams, the kernel's message
+  handlers, and the methods of the shell, kernel, compiler and display objects and their classes.
 
 This raises the bar; it is not a wall. Code in the same process can undo anything done in that
 process (remove this hook itself, for one): see "Security" in INSTRUCTORS.md for what remains.
@@ -20,7 +21,7 @@ import builtins
 import sys
 import types
 
-GUARDED = ("numpy", "descent", "math", "builtins", "IPython", "ipykernel")
+GUARDED = ("numpy", "descent", "math")
 
 
 def guarded(name):
@@ -50,6 +51,9 @@ class Snapshot:
                          (getattr(kernel, "shell_handlers", None), getattr(kernel, "control_handlers", None))
                          if isinstance(table, dict)]
         self.instance_dicts = [(obj, dict(vars(obj))) for obj in self.objects()]
+        for obj in self.objects() + [shell.displayhook, shell.display_pub]:
+            for cls in type(obj).__mro__[:-1]:
+                self.classes.setdefault(cls, dict(vars(cls)))
         self.bound = {}
         self.callback = None
 
@@ -127,20 +131,33 @@ def restore_dict(current, saved):
 
 
 def install(shell, preload=("numpy", "descent")):
-    """Import ``preload``, record the state the tests rely on, and restore it before every cell."""
+    """Import ``preload``, record the state the tests rely on, and restore it before every cell:
+    when the kernel receives the request to run it, and again when IPython starts running it."""
     for name in preload:
         try:
             __import__(name)
         except ImportError:
             pass
-    snapshot = Snapshot(shell)
-    builtins_saved = dict(vars(builtins))
+    state = {}
 
-    def before_cell(info=None):
+    def before_cell(*args, **kwargs):
+        snapshot = state["snapshot"]
         snapshot.take_modules()
         snapshot.restore()
-        restore_dict(vars(builtins), builtins_saved)
+        restore_dict(vars(builtins), state["builtins"])
 
+    kernel = getattr(shell, "kernel", None)
+    handlers = getattr(kernel, "shell_handlers", {})
+    if "execute_request" in handlers:
+        received = handlers["execute_request"]
+
+        def execute_request(*args, **kwargs):
+            before_cell()
+            return received(*args, **kwargs)
+
+        handlers["execute_request"] = execute_request
+    state["snapshot"] = snapshot = Snapshot(shell)
+    state["builtins"] = dict(vars(builtins))
     snapshot.callback = before_cell
     shell.events.register("pre_run_cell", before_cell)
     return snapshot
