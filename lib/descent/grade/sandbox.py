@@ -229,7 +229,7 @@ def main(limits, connection_file):
     # bubblewrap's own processes (PID 1 of the sandbox among them) carry no environment either
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, preexec_fn=start, env={})
-    signal.signal(signal.SIGTERM, lambda *_: (process.kill(), sys.exit(1)))
+    signal.signal(signal.SIGTERM, lambda *_: (process.kill(), process.wait(), sys.exit(1)))
     return watch(process, limits, os.path.dirname(connection_file))
 
 
