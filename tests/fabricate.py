@@ -1,4 +1,5 @@
 """Fabricated graded assignments and submissions for the grading tests (nbgrader's format)."""
+import json
 import os
 import subprocess
 import sys
@@ -59,6 +60,14 @@ def squares_notebook():
 def write(nb, path):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     nbformat.write(nb, path)
+    return path
+
+
+def write_raw(nb, path):
+    """Write the notebook as JSON without nbformat's validation (which renumbers repeated cell ids)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(nb, f, indent=1)
     return path
 
 

@@ -40,6 +40,10 @@ CASES = {
     "exits": ("calls os._exit in a solution cell", (0, 0), ["kernel died"]),
     "hogs": ("allocates memory without bound", (2, 3), ["ran out of memory", "MemoryError"]),
     "stripped": ("a correct answer with every cell's metadata removed", (2, 3), ["lost the cell metadata"]),
+    "copies": ("a correct answer whose test cell for square was copied and pasted (cell id and all)", (2, 3),
+               ["`test_square` appears more than once"]),
+    "warns": ("a correct answer that emits a warning", (2, 3), []),
+    "displays": ("a wrong answer whose code displays a value before the test fails", (0, 3), []),
     "empty": ("an empty file", (0, 0), ["empty"]),
     "invalid": ("a file that is not JSON", (0, 0), ["not valid JSON"]),
     "notanotebook": ("JSON that is not a notebook", (0, 0), ["not a notebook"]),
@@ -75,6 +79,15 @@ def fabricate(released, source, folder):
                                                                        "    hog.append(bytearray(50 * 2**20))"}),
                     "hogs.ipynb"),
     }
+    copies = fab.answer(released, R)
+    test = next(i for i, c in enumerate(copies.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+    copies.cells.insert(test + 1, nbformat.from_dict(copies.cells[test]))
+    paths["copies"] = fab.write_raw(copies, os.path.join(folder, "copies.ipynb"))
+    paths["warns"] = put(fab.answer(released, {**R, "square": "import warnings\n" + R["square"].replace(
+        "return", "warnings.warn('squares grow fast')\n    return")}), "warns.ipynb")
+    paths["displays"] = put(fab.answer(released, {**R, "square": "import sys\ndef square(x):\n"
+                                                                  "    sys.displayhook('ok')\n    return 2 * x"}),
+                            "displays.ipynb")
     deleted = fab.answer(released, R)
     deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_mean"]
     # a student folder whose one notebook was renamed by a download
@@ -137,7 +150,7 @@ def feedback(batch, student):
 
 def test_the_command_succeeds_and_prints_a_summary_with_a_progress_bar(batch):
     assert batch["code"] == 0
-    assert f"{len(CASES)} submissions: 12 graded, 2 failed while grading, 3 not gradable" in batch["printed"]
+    assert f"{len(CASES)} submissions: 15 graded, 2 failed while grading, 3 not gradable" in batch["printed"]
     assert "grades.csv" in batch["printed"]
     assert "grading [" in batch["progress"] and f"{len(CASES) - 3}/{len(CASES) - 3}" in batch["progress"]
 
@@ -187,6 +200,14 @@ def test_feedback_of_a_failed_visible_test_shows_the_failing_line(batch):
 def test_megabytes_of_output_are_cut_in_the_feedback(batch):
     page = feedback(batch, "chatty")
     assert "output truncated" in page and len(page) < 1_000_000
+
+
+def test_feedback_pages_show_math_offline_with_a_local_mathjax(batch):
+    with open(os.path.join(batch["out"], "feedback", "right.html"), encoding="utf-8") as f:
+        page = f.read()
+    assert 'src="mathjax/tex-chtml.js"' in page and "cdnjs" not in page and "MathJax.Hub" not in page
+    assert os.path.getsize(os.path.join(batch["out"], "feedback", "mathjax", "tex-chtml.js")) > 100_000
+    assert os.path.isdir(os.path.join(batch["out"], "feedback", "mathjax", "output", "chtml", "fonts", "woff-v2"))
 
 
 def test_results_are_written_atomically(batch):
@@ -377,3 +398,34 @@ def test_a_kernel_killed_by_the_students_code_is_not_run_again():
     from descent.grade.worker import autograde
     api = FlakyStartAPI(failures=10, message="DeadKernelError: Kernel died")
     assert not autograde(api, "a", "s")["success"] and api.calls == 1
+
+
+def test_the_guides_command_with_relative_paths_grades_from_the_course_root(tmp_path, monkeypatch):
+    """`descent-grade NAME downloads/ --out grades/NAME`, run from the course root, as INSTRUCTORS.md says."""
+    fab.course(str(tmp_path))
+    released = fab.release(str(tmp_path))
+    fab.write(fab.answer(released, R), str(tmp_path / "downloads" / "ann.ipynb"))
+    fab.write(fab.answer(released, {**R, "square": "def square(x):\n    return 2 * x"}),
+              str(tmp_path / "downloads" / "ben" / "squares.ipynb"))
+    monkeypatch.chdir(tmp_path)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["squares", "downloads/", "--out", "grades/squares", "--timeout", str(TIMEOUT), "--jobs", "1"])
+    assert code == 0
+    rows = {r[0]: r for r in read_csv(tmp_path / "grades" / "squares" / "grades.csv")}
+    assert rows["ann"][1:] == ["2", "3", "5", "5"] and rows["ben"][1:] == ["0", "3", "3", "5"]
+
+
+def test_every_submission_failing_in_the_grader_for_one_reason_is_a_broken_environment():
+    from descent.grade.batch import same_failure
+
+    def failed(error):
+        return {"ok": False, "error": error}
+    missing = {s: failed(f"error: FileNotFoundError: [Errno 2] No such file or directory: 'downloads/{s}.ipynb'")
+               for s in ("ann", "ben", "cat")}
+    with pytest.raises(BrokenEnvironment, match="every one of the 3 submissions .* FileNotFoundError"):
+        same_failure(missing)
+    # students whose own code killed their kernel, or a class where one notebook was graded, are not
+    same_failure({s: failed("kernel died: DeadKernelError: Kernel died") for s in ("ann", "ben")})
+    same_failure({**missing, "dan": {"ok": True, "error": ""}})
+    same_failure({"ann": missing["ann"]})  # one notebook is one student's problem
+    same_failure({"ann": failed("error: KeyError: 'x'"), "ben": failed("error: ValueError: bad cell")})

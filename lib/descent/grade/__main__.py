@@ -22,6 +22,9 @@ def parse(argv):
     p.add_argument("--timeout", type=int, default=60, help="seconds one cell may run (default 60)")
     p.add_argument("--memory", type=float, default=2.0, help="GB of memory one notebook may use (default 2; 0: no limit)")
     p.add_argument("--jobs", type=int, default=default_jobs(), help="notebooks graded at once (default: the cores)")
+    p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                   help="run student code without isolation (where bubblewrap is missing: macOS, Windows); "
+                        "only for submissions you trust")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -56,7 +59,10 @@ def summary(result):
     totals = [r.total for r in rows]
     count = collections.Counter(r.status for r in rows)
     full = sum(r.total == r.max for r in rows)
-    lines = [f"{len(rows)} submissions: {count['graded'] + count['graded with notes']} graded, "
+    lines = [] if result.isolated else [
+        "NOT ISOLATED: graded with --no-sandbox; the submissions' code could read the hidden tests, "
+        "the grader's files and environment, and change these results."]
+    lines += [f"{len(rows)} submissions: {count['graded'] + count['graded with notes']} graded, "
              f"{count['grading failed']} failed while grading, {count['not graded']} not gradable; "
              f"in {result.seconds:.0f} s",
              f"scores out of {result.rows[0].max:g}: mean {statistics.mean(totals):.2f}, "
@@ -74,7 +80,7 @@ def summary(result):
 
 def main(argv=None):
     args = parse(argv)
-    limits = Limits(timeout=args.timeout, memory=int(args.memory * GB))
+    limits = Limits(timeout=args.timeout, memory=int(args.memory * GB), sandbox=args.sandbox)
     try:
         result = grade(args.assignment, args.submissions, args.out, limits, jobs=args.jobs,
                        progress=ProgressBar(args.quiet))

@@ -10,10 +10,11 @@
 """
 import dataclasses
 import os
+import re
 import tempfile
 import time
 
-from descent.grade import course, report, submissions
+from descent.grade import course, report, sandbox, submissions
 from descent.grade.course import Limits
 from descent.grade.pool import Pool
 
@@ -32,6 +33,7 @@ class Result:
     rows: list
     out: str
     seconds: float
+    isolated: bool = True
 
 
 def source_folder(assignment, course_root="."):
@@ -58,9 +60,18 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
     ``deadline`` bounds the seconds one student's notebook may take as a whole (default: the
     per-cell timeout times the number of code cells, plus ten cells and a minute of slack).
     ``progress(done, total, student)`` is called after each student. Raises BrokenEnvironment
-    (and writes nothing) if the reference solution does not score full marks.
+    (and writes nothing) if the reference solution does not score full marks, if every
+    submission failed in the grader for one reason, or if ``limits.sandbox`` is asked for and
+    bubblewrap cannot run here. Grades are written after every kernel of the run is gone.
     """
     started = time.monotonic()
+    if limits.sandbox and sandbox.unavailable():
+        raise BrokenEnvironment(
+            f"student code cannot be isolated here: {sandbox.unavailable()}. Install bubblewrap "
+            "(apt-get install bubblewrap), or pass --no-sandbox to grade without isolation: then a "
+            "submission can read the hidden tests and the grader's files, and change grades.")
+    # The grading processes work in a temporary folder: every path they are given is absolute.
+    folder, out = os.path.abspath(folder), os.path.abspath(out)
     source = source_folder(assignment)
     name = os.path.basename(source)
     notebooks = course.notebook_names(source)
@@ -92,11 +103,12 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
                     progress(len(replies), gradable, ids[reply["student"]].student)
         finally:
             pool.close()
+        same_failure(replies)
         rows = [report.row(s, replies.get(internal), cells, limits) for internal, s in ids.items()]
         rows += [report.row(s, None, cells, limits) for s in found if not s.files]
         rows.sort(key=lambda row: row.student)
         report.write(out, cells, rows)
-    return Result(cells, rows, out, time.monotonic() - started)
+    return Result(cells, rows, out, time.monotonic() - started, limits.sandbox)
 
 
 def full_marks(reply, cells):
@@ -119,3 +131,23 @@ def full_marks(reply, cells):
             + (f"  first errors in the reference notebook:\n{errors}\n" if errors else "")
             + "  Typical causes: a package the notebook imports is not installed, or the per-cell "
               "timeout is too short for this machine.")
+
+
+def same_failure(replies):
+    """Raise BrokenEnvironment when every student's notebook failed in the grader for one reason.
+
+    A failure of the grader itself (not a kernel the student's code killed, nor a deadline) that
+    strikes every submission alike says the environment is broken, not that the class earned 0.
+    """
+    failures = [reply["error"] for reply in replies.values()
+                if not reply["ok"] and reply["error"].startswith(("error:", "crashed:"))]
+    reasons = {GRADER_FAILURE.sub("…", error.splitlines()[0]) for error in failures}
+    if len(replies) > 1 and len(failures) == len(replies) and len(reasons) == 1:
+        raise BrokenEnvironment(
+            f"every one of the {len(replies)} submissions failed while grading, for the same reason: "
+            f"{failures[0].splitlines()[0]}\n"
+            "  The grading environment is broken (nothing was written); fix it and grade again.")
+
+
+# What varies between students in one failure message: quoted paths and names, numbers.
+GRADER_FAILURE = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")

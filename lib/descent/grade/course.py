@@ -23,23 +23,29 @@ IGNORED = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".pytest_cache", ".DS_S
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
-    """What one submission may use: seconds per cell, and for its kernel bytes of memory,
-    CPU seconds for the whole notebook, and bytes per written file (0 means no limit)."""
+    """What one submission may use: seconds per cell, and for its kernel (all its processes)
+    bytes of memory (temporary files included), CPU seconds for the whole notebook, bytes per
+    written file, processes, bytes of each temporary folder, and bytes of output for the whole
+    notebook (0 means no limit). ``sandbox``: run each kernel in bubblewrap (Linux)."""
 
     timeout: int = 60
     memory: int = 2 * 1024**3
     cpu: int = 1200
     file_size: int = 256 * 1024**2
+    processes: int = 64
+    disk: int = 256 * 1024**2
+    output: int = 8 * 1024**2
+    sandbox: bool = True
 
 
 def config(root, limits):
     """The nbgrader configuration of a private course directory at ``root``."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import ClearHiddenTests, GetGrades, LimitOutput
+    from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades, LimitOutput, SaveAutoGrades
     from nbgrader.converters import Autograde
     from traitlets.config import Config
 
-    from descent.grade.preprocessors import HideHiddenTestsInTracebacks, TruncateOutput
+    from descent.grade.preprocessors import HideHiddenTestsInTracebacks, OutputLimit, SaveTestScores, TruncateOutput
 
     c = Config()
     c.CourseDirectory.root = root
@@ -50,11 +56,21 @@ def config(root, limits):
     c.Execute.timeout = limits.timeout
     c.Execute.interrupt_on_timeout = True
     c.Execute.kernel_name = KERNEL_NAME
+    c.OutputLimit.max_bytes = limits.output
+    # One connection file (and, sandboxed, the Unix sockets beside it) in the copy's kernel folder.
+    c.KernelManager.connection_file = os.path.join(root, "kernels-run", "kernel.json")
+    if limits.sandbox:
+        # The kernel has no network: it is reached through Unix sockets beside its connection file.
+        c.KernelManager.transport = "ipc"
     # A test cell the student deleted is put back (and run) rather than scored as missing.
     c.OverwriteCells.add_missing_cells = True
     # Long outputs are cut to a readable size in the graded notebook and the feedback.
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     steps.insert(steps.index(LimitOutput) + 1, TruncateOutput)
+    # Output is counted as it arrives, and dropped past the limit.
+    steps[steps.index(Execute)] = OutputLimit
+    # A test with an error anywhere scores 0; a warning on stderr costs nothing.
+    steps[steps.index(SaveAutoGrades)] = SaveTestScores
     c.Autograde.autograde_preprocessors = steps
     # Feedback shows the visible tests and the outcome of every test, never a hidden test's code.
     c.GenerateFeedback.preprocessors = [HideHiddenTestsInTracebacks, ClearHiddenTests, GetGrades,
@@ -64,18 +80,29 @@ def config(root, limits):
 
 
 def write_kernelspec(root, limits):
-    """Install the grading kernel (same Python, resource limits, one BLAS thread) under root."""
-    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel.py")
-    argv = [sys.executable, launcher, "--memory", str(limits.memory), "--cpu", str(limits.cpu),
-            "--file-size", str(limits.file_size), "--HistoryManager.enabled=False",
-            "-f", "{connection_file}"]
+    """Install the grading kernel under root: the same Python, one BLAS thread, resource limits,
+    and (``limits.sandbox``) bubblewrap around it (``sandbox.py``)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if limits.sandbox:
+        settings = dict(dataclasses.asdict(limits), library=library_folder())
+        argv = [sys.executable, os.path.join(here, "sandbox.py"), json.dumps(settings), "{connection_file}"]
+    else:
+        argv = [sys.executable, os.path.join(here, "kernel.py"), "--memory", str(limits.memory),
+                "--cpu", str(limits.cpu), "--file-size", str(limits.file_size),
+                "--HistoryManager.enabled=False", "-f", "{connection_file}"]
     one_thread = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-    spec = {"argv": argv, "display_name": "Python 3 (grading)", "language": "python",
-            "env": one_thread}
+    spec = {"argv": argv, "display_name": "Python 3 (grading)", "language": "python", "env": one_thread,
+            # signals cannot reach a kernel in its own PID namespace: interrupt it by message
+            "interrupt_mode": "message"}
     folder = os.path.join(root, "kernels", KERNEL_NAME)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "kernel.json"), "w") as f:
         json.dump(spec, f, indent=1)
+
+
+def library_folder():
+    """The folder that holds the ``descent`` package the grader itself runs from."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def environment(root):
@@ -85,6 +112,20 @@ def environment(root):
     # nbgrader runs alembic as a subprocess: put this Python's bin/ first on PATH.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     return env
+
+
+def kernel_folder(root):
+    """The folder of the kernels' connection files and sockets for the course copy at ``root``:
+    made (world-writable, so that a kernel's own user can create its sockets; its parents are
+    private to the grader) and marked for ``sandbox.py``; emptied before each student."""
+    folder = os.path.join(root, "kernels-run")
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    os.chmod(folder, 0o777)
+    with open(os.path.join(folder, ".descent-grade-kernels"), "w"):
+        pass
+    return folder
 
 
 @dataclasses.dataclass(frozen=True)

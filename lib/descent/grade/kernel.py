@@ -2,20 +2,26 @@
 
 Usage (as a script, so that it imports nothing but the standard library and ipykernel)::
 
-    python kernel.py --memory BYTES --cpu SECONDS --file-size BYTES -f CONNECTION_FILE
+    python kernel.py --memory BYTES --cpu SECONDS --file-size BYTES [--processes N] -f CONNECTION_FILE
 
 ``--memory`` caps the kernel's address space (RLIMIT_AS): a submission that allocates without
 bound gets a ``MemoryError`` instead of exhausting the machine. ``--cpu`` caps the CPU seconds
 of the whole notebook (RLIMIT_CPU): a loop that ignores interrupts is killed. ``--file-size``
-caps any file the kernel writes (RLIMIT_FSIZE). On Linux the kernel also dies with the grading
+caps any file the kernel writes (RLIMIT_FSIZE). ``--processes`` caps the processes and threads
+of the kernel's user (RLIMIT_NPROC; the sandbox passes it when the kernel has a user of its own).
+Before the first cell, ``guard.py`` is installed (it restores what the tests rely on before
+every cell). On Linux the kernel also dies with the grading
 process that started it, so no kernel outlives a grading run.
 """
 import ctypes
+import importlib.util
+import os
 import resource
 import signal
 import sys
 
-LIMITS = {"--memory": resource.RLIMIT_AS, "--cpu": resource.RLIMIT_CPU, "--file-size": resource.RLIMIT_FSIZE}
+LIMITS = {"--memory": resource.RLIMIT_AS, "--cpu": resource.RLIMIT_CPU, "--file-size": resource.RLIMIT_FSIZE,
+          "--processes": resource.RLIMIT_NPROC}
 
 
 def apply_limits(argv):
@@ -43,10 +49,17 @@ def die_with_parent():
 
 
 if __name__ == "__main__":
+    HERE = os.path.dirname(os.path.abspath(__file__))
     # Running this file put its own folder first on sys.path: take it off before any import.
     del sys.path[0]
     sys.argv = [sys.argv[0]] + apply_limits(sys.argv[1:])
     die_with_parent()
-    from ipykernel import kernelapp
+    from ipykernel.kernelapp import IPKernelApp
 
-    kernelapp.launch_new_instance()
+    app = IPKernelApp.instance()
+    app.initialize()
+    guard = importlib.util.spec_from_file_location("descent_grade_guard", os.path.join(HERE, "guard.py"))
+    module = importlib.util.module_from_spec(guard)
+    guard.loader.exec_module(module)
+    module.install(app.shell)
+    app.start()

@@ -15,6 +15,9 @@ import dataclasses
 
 from descent.grade.course import environment
 
+# The kernels' users when grading as root: ids no account uses, a thousand per run.
+UID_BASE = 2_000_000_000
+
 
 @dataclasses.dataclass
 class Worker:
@@ -38,6 +41,8 @@ class Pool:
         self.limits = limits
         self.deadline = deadline
         self.selector = selectors.DefaultSelector()
+        self.started = 0
+        self.uids = range(UID_BASE + os.getpid() % 100_000 * 1000, UID_BASE + os.getpid() % 100_000 * 1000 + 1000)
         self.workers = [self.start(Worker(f"{root}-worker{k}")) for k in range(jobs)]
 
     def begin(self):
@@ -54,6 +59,11 @@ class Pool:
         read_end, write_end = os.pipe()
         env = environment(worker.root)
         env["DESCENT_GRADE_LIMITS"] = json.dumps(dataclasses.asdict(self.limits))
+        # a user of its own for this worker's kernels (used when grading as root), and where the
+        # sandbox says which limit it enforced
+        self.started += 1
+        env["DESCENT_GRADE_UID"] = str(self.uids.start + self.started)
+        env["DESCENT_GRADE_EVENTS"] = f"{worker.root}.events"
         log = open(f"{worker.root}.log", "ab")
         worker.process = subprocess.Popen(
             [sys.executable, "-m", "descent.grade.worker", worker.root, self.assignment, str(write_end)],
@@ -120,6 +130,7 @@ class Pool:
                "errors": [], "error": what + (f"\n{log}" if log else "")}
 
     def close(self):
+        """Stop every worker, and make sure no process of any kernel is left."""
         for worker in self.workers:
             try:
                 worker.process.stdin.close()
@@ -127,3 +138,34 @@ class Pool:
             except (OSError, subprocess.TimeoutExpired):
                 pass
             self.stop(worker)
+        kill_users(self.uids)
+
+
+def kill_users(uids, seconds=10):
+    """Kill every process whose user is in ``uids`` (the kernels' own users) and wait until none is left."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        left = [pid for pid, uid in process_users() if uid in uids]
+        if not left:
+            return
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    raise RuntimeError(f"processes of the grading kernels survived: {left}")
+
+
+def process_users():
+    """(pid, real uid) of every process."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as f:
+                    uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
+                found.append((int(entry), uid))
+            except (OSError, StopIteration, ValueError):
+                continue
+    return found

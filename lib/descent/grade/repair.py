@@ -54,3 +54,39 @@ def pair_gap(ours, gap_ours, theirs, gap_theirs):
                 free = free[free.index(b) + 1:]
                 break
     return pairs
+
+
+def deduplicate(nb):
+    """Make a notebook with copied and pasted cells gradable (in place); return the grade_ids
+    that appeared more than once.
+
+    A repeated cell ``id`` is replaced by a fresh one. Of the cells that share a grade_id, the
+    last keeps its nbgrader metadata and the others lose it, so they run as ordinary cells
+    (nbgrader's own deduplication leaves them an empty ``nbgrader`` entry, on which its
+    restoring of deleted cells fails and the whole notebook scores 0).
+    """
+    seen = set()
+    for cell in nb.cells:
+        if "id" in cell and cell.id in seen:
+            cell.id = fresh_id(seen)
+        seen.add(cell.get("id"))
+    last = {}
+    for index, cell in enumerate(nb.cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            last[grade_id] = index
+    repeated = []
+    for index, cell in enumerate(nb.cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id and last[grade_id] != index:
+            del cell.metadata["nbgrader"]
+            repeated.append(grade_id)
+    return list(dict.fromkeys(repeated))
+
+
+def fresh_id(taken):
+    """A cell id (eight hex digits, as JupyterLab writes them) not in ``taken``."""
+    n = len(taken)
+    while f"{n:08x}" in taken:
+        n += 1
+    return f"{n:08x}"

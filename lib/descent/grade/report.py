@@ -11,6 +11,8 @@ import os
 import re
 import tempfile
 
+from descent.grade import mathjax
+
 NOT_GRADED = {
     "empty": "The file was empty.",
     "invalid": "The file is not a readable notebook ({detail}).",
@@ -26,6 +28,11 @@ EVENTS = {
                "the tests that needed it lost their points.",
     "memory": "`{cell}` ran out of memory (the limit is {memory}): {message}",
     "import": "`{cell}` imports a module the grading environment does not have: {message}",
+    "repeated": "The cell `{cell}` appears more than once (copied and pasted?); the last copy was graded "
+                "and the others ran as ordinary cells.",
+    "limit": "The notebook went past its limit of {cell} ({message}); its kernel was stopped there.",
+    "output": "`{cell}` printed more output than the limit for the whole notebook; the rest was dropped "
+              "and the cell interrupted.",
     "no-feedback": "No feedback page could be made from the graded notebook: {message}",
     "restored": "{cell} had lost the cell metadata that marks the tests (copied into a new notebook, or "
                 "stripped by a tool); it was restored by matching the cells with the released notebook. "
@@ -125,8 +132,10 @@ def write(out, cells, rows):
         writer.writerow([r.student, r.status, " ".join(r.notes)])
     atomic_write(os.path.join(out, "notes.csv"), table.getvalue())
 
+    local = mathjax.install(os.path.join(out, "feedback"))
     for r in rows:
-        atomic_write(os.path.join(out, "feedback", r.student + ".html"), feedback_page(r))
+        atomic_write(os.path.join(out, "feedback", r.student + ".html"),
+                     feedback_page(r, mathjax.localize if local else str))
 
 
 def notes_box(r):
@@ -138,16 +147,17 @@ def notes_box(r):
             f"<ul>{items}</ul></div>")
 
 
-def feedback_page(r):
-    """nbgrader's feedback with the grading notes on top; a page of its own when nothing ran."""
+def feedback_page(r, localize=str):
+    """nbgrader's feedback with the grading notes on top; a page of its own when nothing ran.
+    ``localize`` rewrites each of nbgrader's pages (to load MathJax locally)."""
     box = notes_box(r)
     if len(r.feedback) == 1:
-        page = next(iter(r.feedback.values()))
+        page = localize(next(iter(r.feedback.values())))
         return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + box, page, count=1)
     head = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback: {html.escape(r.student)}"
             f"</title></head><body><h1>Feedback for {html.escape(r.student)}</h1>"
             f"<p>Score: {number(r.total)} / {number(r.max)} ({html.escape(r.status)})</p>{box}")
-    parts = [f"<h2>{html.escape(name)}</h2><iframe style='width:100%;height:80vh' srcdoc=\"{html.escape(page)}\">"
+    parts = [f"<h2>{html.escape(name)}</h2><iframe style='width:100%;height:80vh' srcdoc=\"{html.escape(localize(page))}\">"
              f"</iframe>" for name, page in sorted(r.feedback.items())]
     return head + "".join(parts) + "</body></html>"
 

@@ -20,7 +20,8 @@ import shutil
 import sys
 
 from descent.grade import repair
-from descent.grade.course import Limits, config
+from descent.grade.course import Limits, config, kernel_folder
+from descent.grade.preprocessors import OUTPUT_STOPPED
 
 # A kernel that never answered its first message ran none of the student's code: that is the
 # machine's failure (seen under load as several kernels start at once), so grading is retried.
@@ -65,8 +66,12 @@ def events_in_notebook(nb):
     """What happened while the notebook ran, as [kind, cell, message]: timeouts, memory, imports."""
     kinds = {"CellTimeoutError": "timeout", "MemoryError": "memory",
              "ModuleNotFoundError": "import", "ImportError": "import"}
-    return [[kinds[error.split(":")[0]], cell, error] for cell, error in errors_in_notebook(nb)
-            if error.split(":")[0] in kinds]
+    found = [[kinds[error.split(":")[0]], cell, error] for cell, error in errors_in_notebook(nb)
+             if error.split(":")[0] in kinds]
+    found += [["output", cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}", ""]
+              for index, cell in enumerate(nb.cells) for output in cell.get("outputs", [])
+              if output.get("output_type") == "stream" and output.get("text", "").startswith(OUTPUT_STOPPED[:20])]
+    return found
 
 
 def grade_one(api, root, assignment, student, files):
@@ -76,21 +81,29 @@ def grade_one(api, root, assignment, student, files):
 
     folder = os.path.join(root, "submitted", student, assignment)
     os.makedirs(folder, exist_ok=True)
+    kernel_folder(root)  # nothing a previous kernel left there
     events = []
     for notebook, path in files.items():
         submitted = nbformat.read(path, as_version=4)
         released = nbformat.read(os.path.join(root, "release", assignment, notebook + ".ipynb"), as_version=4)
         original = nbformat.read(os.path.join(root, "source", assignment, notebook + ".ipynb"), as_version=4)
         target = os.path.join(folder, notebook + ".ipynb")
+        with open(path, encoding="utf-8") as f:
+            ids = [c.get("id") for c in json.load(f).get("cells", [])]  # as written, before nbformat renumbers them
+        repeated = repair.deduplicate(submitted)
+        events += [["repeated", grade_id, ""] for grade_id in repeated]
         if repair.needs_repair(submitted, released):
             missing = repair.restore_metadata(submitted, released)
-            nbformat.write(submitted, target)
             events.append(["restored", os.path.basename(path), ", ".join(missing)])
+            nbformat.write(submitted, target)
+        elif repeated or ids != [c.get("id") for c in submitted.cells]:
+            nbformat.write(submitted, target)
         else:
             shutil.copyfile(path, target)
         events += edited_cells(submitted, released, original)
 
     result = autograde(api, assignment, student)
+    events += sandbox_events()
     log = result.get("log", "")
     reply = {"student": student, "ok": result["success"], "scores": {}, "feedback": {},
              "events": events + events_in_log(log), "errors": [], "error": "" if result["success"] else failure(result)}
@@ -122,6 +135,20 @@ def grade_one(api, root, assignment, student, files):
     else:
         reply["events"].append(["no-feedback", "", failure(feedback)])
     return reply
+
+
+def sandbox_events():
+    """The limits the sandbox enforced while this student was graded, as events (and forget them)."""
+    path = os.environ.get("DESCENT_GRADE_EVENTS")
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    os.unlink(path)
+    for line in lines:
+        if "output" in line:
+            print(f"a sandboxed kernel exited with status {line['exit']}:\n{line['output']}", file=sys.stderr)
+    return [["limit", line["limit"], line["detail"]] for line in lines if "limit" in line]
 
 
 def autograde(api, assignment, student, attempts=START_ATTEMPTS):
@@ -166,7 +193,7 @@ def main(root, assignment, result_fd):
                 reply = grade_one(api, root, assignment, task["student"], task["files"])
             except Exception as error:  # one student's failure must not stop the others
                 reply = {"student": task["student"], "ok": False, "scores": {}, "feedback": {},
-                         "events": [], "errors": [], "error": f"{type(error).__name__}: {error}"}
+                         "events": [], "errors": [], "error": f"error: {type(error).__name__}: {error}"}
             results.write(json.dumps(reply) + "\n")
 
 
