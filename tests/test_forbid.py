@@ -71,6 +71,20 @@ def test_an_inherited_method_is_refused_on_the_named_class_only():
     adam.step()
 
 
+def test_a_forbidden_module_refuses_every_function_and_class_it_offers():
+    from descent import schedules
+    from descent.nn import init
+    with forbidden("descent.schedules", "descent.nn.init", instead="use the formula"):
+        with pytest.raises(NotAllowedError, match=r"descent\.schedules\.step_decay may not be used"):
+            schedules.step_decay(0.1, step_size=2)
+        with pytest.raises(NotAllowedError, match=r"descent\.schedules\.ReduceLROnPlateau may not"):
+            schedules.ReduceLROnPlateau(optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1))
+        with pytest.raises(NotAllowedError, match=r"descent\.nn\.init\.kaiming_normal_"):
+            init.kaiming_normal_(np.empty((2, 2)), rng=0)
+    assert schedules.step_decay(0.1, step_size=2)(2) == pytest.approx(0.01)
+    assert init.kaiming_normal_(np.empty((2, 2)), rng=0).shape == (2, 2)
+
+
 def test_restored_when_the_block_raises_and_when_nested():
     ban = forbidden("descent.train.minimize")
     with pytest.raises(ZeroDivisionError):
@@ -97,7 +111,8 @@ def test_as_a_decorator_each_call_runs_inside_the_block():
     (("Linear",), "dotted"),
     (("descent.nn.NoSuchLayer",), "no such attribute"),
     (("nowhere_at_all.thing",), "no module"),
-    (("descent.nn.utils.np",), "not a function or a class"),
+    (("descent.forbid.DEFAULT_INSTEAD",), "not a function or a class"),
+    (("descent.nn.utils.np",), "name a module by its own name"),
 ])
 def test_bad_names_are_refused_up_front(names, message):
     with pytest.raises(ValueError, match=message):

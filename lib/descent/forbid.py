@@ -18,6 +18,7 @@ a list or a default argument, a subclass, an instance built before the block.
 run inside the block on every call.
 """
 import contextlib
+import functools
 import importlib
 import types
 
@@ -35,9 +36,20 @@ def _refuse(name, instead):
                           "library to check your answer, so an answer that calls it proves nothing.)")
 
 
-def _stand_in(*args, **kwargs):
-    # Runs with the globals of the function whose code it replaces: reach this module by import.
-    __import__("descent.forbid").forbid._refuse("NAME", "INSTEAD")
+@functools.lru_cache(maxsize=None)
+def _stand_in_code(free_variables):
+    """The code of a function that refuses to run, with as many free variables as the function it
+    replaces (a method that calls super() has one), since a function's code and closure must match.
+    It runs with the globals of the function it replaces, so it reaches this module by import."""
+    names = [f"_free{i}" for i in range(free_variables)]
+    source = "".join(f"    {n} = None\n" for n in names) + (
+        "    def stand_in(*args, **kwargs):\n"
+        + (f"        ({', '.join(names)},)\n" if names else "")
+        + '        __import__("descent.forbid").forbid._refuse("NAME", "INSTEAD")\n'
+        "    return stand_in\n")
+    namespace = {}
+    exec("def outer():\n" + source, namespace)
+    return namespace["outer"]().__code__
 
 
 def _resolve(dotted):
@@ -45,7 +57,7 @@ def _resolve(dotted):
     if not isinstance(dotted, str) or "." not in dotted:
         raise ValueError(f"names must be dotted paths like 'descent.nn.Linear', got {dotted!r}")
     parts = dotted.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
+    for cut in range(len(parts), 0, -1):
         try:
             obj = importlib.import_module(".".join(parts[:cut]))
         except ImportError:
@@ -60,6 +72,17 @@ def _resolve(dotted):
     raise ValueError(f"cannot forbid {dotted!r}: no module of that name can be imported")
 
 
+def _public_members(module):
+    """The functions and classes a module offers: those in its __all__, else its public names
+    defined in it."""
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n, v in vars(module).items()
+                 if not n.startswith("_") and getattr(v, "__module__", None) == module.__name__]
+    members = [(n, getattr(module, n)) for n in names]
+    return [(n, v) for n, v in members if isinstance(v, type) or _plain_function(v) is not None]
+
+
 def _plain_function(obj):
     """The Python function behind obj (a function, a staticmethod or a classmethod), or None."""
     obj = getattr(obj, "__func__", obj)
@@ -71,8 +94,9 @@ class forbidden(contextlib.ContextDecorator):
 
     ``names`` are dotted paths: a function (``"descent.train.minimize"``), a class (every function
     defined in its body refuses, so it can be neither built nor used:
-    ``"descent.nn.CrossEntropyLoss"``) or one method (``"descent.optim.Adam.step"``, also when
-    the class inherits it). ``instead`` says what to do instead.
+    ``"descent.nn.CrossEntropyLoss"``), one method (``"descent.optim.Adam.step"``, also when
+    the class inherits it) or a module (every function and class in its ``__all__``:
+    ``"descent.schedules"``). ``instead`` says what to do instead.
     """
 
     def __init__(self, *names, instead=DEFAULT_INSTEAD):
@@ -88,10 +112,14 @@ class forbidden(contextlib.ContextDecorator):
         try:
             for name in self.names:
                 obj, owner = _resolve(name)
-                if isinstance(obj, type):
-                    self._forbid_class(name, obj, undo)
+                if isinstance(obj, types.ModuleType):
+                    if obj.__name__ != name:
+                        raise ValueError(f"cannot forbid {name}: it is the module {obj.__name__}; "
+                                         "name a module by its own name")
+                    for member_name, member in _public_members(obj):
+                        self._forbid_one(f"{name}.{member_name}", member, None, undo)
                 else:
-                    self._forbid_member(name, obj, owner, undo)
+                    self._forbid_one(name, obj, owner, undo)
         except BaseException:
             _run(undo)
             raise
@@ -102,15 +130,19 @@ class forbidden(contextlib.ContextDecorator):
         _run(self._undo.pop())
         return False
 
+    def _forbid_one(self, name, obj, owner, undo):
+        if isinstance(obj, type):
+            self._forbid_class(name, obj, undo)
+        else:
+            self._forbid_member(name, obj, owner, undo)
+
     def _refusing_code(self, name, function):
-        consts = tuple(name if c == "NAME" else self.instead if c == "INSTEAD" else c
-                       for c in _stand_in.__code__.co_consts)
-        return _stand_in.__code__.replace(co_consts=consts, co_name=function.__code__.co_name,
-                                          co_qualname=function.__code__.co_qualname)
+        code = _stand_in_code(len(function.__code__.co_freevars))
+        consts = tuple(name if c == "NAME" else self.instead if c == "INSTEAD" else c for c in code.co_consts)
+        return code.replace(co_consts=consts, co_name=function.__code__.co_name,
+                            co_qualname=function.__code__.co_qualname)
 
     def _switch_code(self, name, function, undo):
-        if function.__closure__:
-            raise ValueError(f"cannot forbid {name}: it is a closure")
         original = function.__code__
         function.__code__ = self._refusing_code(name, function)
         undo.append(lambda: setattr(function, "__code__", original))
@@ -119,7 +151,7 @@ class forbidden(contextlib.ContextDecorator):
         for attribute, value in list(vars(cls).items()):
             function = _plain_function(value)
             if function is not None:
-                self._switch_code(f"{name} ({name}.{attribute})", function, undo)
+                self._switch_code(name if attribute == "__init__" else f"{name}.{attribute}", function, undo)
         if "__init__" not in vars(cls):       # an inherited constructor: refuse it on this class
             self._override(name, cls, "__init__", undo)
 
@@ -139,7 +171,10 @@ class forbidden(contextlib.ContextDecorator):
         def refuse(*args, **kwargs):
             _refuse(name, instead)
 
-        setattr(cls, attribute, refuse)
+        try:
+            setattr(cls, attribute, refuse)
+        except TypeError:
+            raise ValueError(f"cannot forbid {name}: {cls.__qualname__} cannot be changed") from None
         undo.append(lambda: delattr(cls, attribute))
 
 
