@@ -429,3 +429,25 @@ def test_every_submission_failing_in_the_grader_for_one_reason_is_a_broken_envir
     same_failure({**missing, "dan": {"ok": True, "error": ""}})
     same_failure({"ann": missing["ann"]})  # one notebook is one student's problem
     same_failure({"ann": failed("error: KeyError: 'x'"), "ben": failed("error: ValueError: bad cell")})
+
+
+def test_a_forbidden_library_call_is_named_in_the_notes():
+    """An answer that calls the library code an exercise forbids (descent.forbid) scores 0 on that
+    test, and the student's note says why, not only the feedback page."""
+    import nbformat
+
+    from descent.grade.worker import events_in_notebook
+
+    nb = nbformat.v4.new_notebook()
+    test = nbformat.v4.new_code_cell("check()")
+    test.metadata["nbgrader"] = {"grade": True, "grade_id": "test-linear-backward", "points": 3}
+    test.outputs = [nbformat.v4.new_output(
+        "error", ename="NotAllowedError", traceback=[],
+        evalue="`descent.nn.Linear` may not be used in this exercise: write the backward pass yourself")]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), test]
+    events = events_in_notebook(nb)
+    assert [kind for kind, _, _ in events] == ["forbidden"]
+    submission = submissions.Submission("ann", {}, [], [])
+    reply = {"ok": True, "scores": {}, "events": events, "feedback": {}, "error": ""}
+    notes = report.row(submission, reply, [], Limits()).notes
+    assert len(notes) == 1 and "test-linear-backward" in notes[0] and "descent.nn.Linear" in notes[0]

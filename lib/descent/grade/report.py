@@ -28,6 +28,8 @@ EVENTS = {
                "the tests that needed it lost their points.",
     "memory": "`{cell}` ran out of memory (the limit is {memory}): {message}",
     "import": "`{cell}` imports a module the grading environment does not have: {message}",
+    "forbidden": "`{cell}` scored 0 because the answer called library code this exercise asks you to "
+                 "write yourself ({message}).",
     "repeated": "The cell `{cell}` appears more than once (copied and pasted?); the last copy was graded "
                 "and the others ran as ordinary cells.",
     "limit": "The notebook went past its limit of {cell} ({message}); its kernel was stopped there.",

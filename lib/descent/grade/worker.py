@@ -63,9 +63,11 @@ def errors_in_notebook(nb):
 
 
 def events_in_notebook(nb):
-    """What happened while the notebook ran, as [kind, cell, message]: timeouts, memory, imports."""
+    """What happened while the notebook ran, as [kind, cell, message]: timeouts, memory, imports, and
+    library code an exercise forbids (``descent.forbid``)."""
     kinds = {"CellTimeoutError": "timeout", "MemoryError": "memory",
-             "ModuleNotFoundError": "import", "ImportError": "import"}
+             "ModuleNotFoundError": "import", "ImportError": "import",
+             "NotAllowedError": "forbidden"}
     found = [[kinds[error.split(":")[0]], cell, error] for cell, error in errors_in_notebook(nb)
              if error.split(":")[0] in kinds]
     found += [["output", cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}", ""]
