@@ -163,14 +163,31 @@ def test_backward_accumulates_until_zero_grad():
     layer(x)
     layer.backward(g)
     np.testing.assert_allclose(layer.weight.grad, 2 * once)
-    layer.zero_grad()
-    assert not layer.weight.grad.any() and not layer.bias.grad.any()
+    kept = layer.weight.grad
+    layer.zero_grad(set_to_none=False)
+    assert layer.weight.grad is kept and not kept.any() and not layer.bias.grad.any()
+    layer.zero_grad()                                 # torch 2's default: set_to_none=True
+    assert layer.weight.grad is None and layer.bias.grad is None
+    layer(x)
+    layer.backward(g)                                 # the next backward starts afresh
+    np.testing.assert_allclose(layer.weight.grad, once)
+    assert layer.weight.grad.dtype == layer.weight.data.dtype
 
 
 # --------------------------------------------------------------------------- against torch
 
-def test_reference_was_made_by_torch():
-    assert str(REF["torch_version"]).startswith("2.")
+def test_reference_inputs_are_the_draws_of_its_generating_script():
+    """The stored inputs are those make_nn_reference.py draws from its seed, in its order: the
+    reference file and the script that made it have not drifted apart."""
+    rng = np.random.default_rng(2024)
+    x, W, b = rng.standard_normal((5, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3)
+    g = rng.standard_normal((5, 3))
+    r = ref("linear")
+    for mine, key in ((x, "x"), (W, "weight"), (b, "bias"), (g, "grad_output")):
+        np.testing.assert_array_equal(mine, r[key])
+    x = rng.standard_normal((6, 5)) * 3
+    x[0, :3] = 0.0
+    np.testing.assert_array_equal(x, ref("activations")["x"])
 
 
 def test_linear_matches_torch():
@@ -378,9 +395,12 @@ def test_bad_hyperparameters_are_named(make, match):
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.complex128, bool])
-def test_non_float_parameter_is_refused(dtype):
-    with pytest.raises(TypeError, match="Parameter dtype must be a floating type"):
+def test_non_float_parameter_dtype_is_refused(dtype):
+    with pytest.raises(TypeError, match=f"Parameter dtype must be a floating type, got {np.dtype(dtype)}"):
         nn.Parameter(np.zeros(3), dtype=dtype)
+
+
+def test_non_numeric_parameter_data_is_refused():
     with pytest.raises(TypeError, match="Parameter dtype must be a floating type, got <U1"):
         nn.Parameter(["a"])
 
@@ -488,3 +508,155 @@ def test_a_loss_call_that_raises_leaves_no_stale_cache_for_backward():
         loss_fn(np.zeros((2, 3)), np.array([0, 3]))
     with pytest.raises(RuntimeError, match="before the loss was computed"):
         loss_fn.backward()
+
+
+# --------------------------------------------------------------------------- torch at the edges
+
+NAN_LAYERS = [("relu", nn.ReLU), ("leaky_relu", lambda: nn.LeakyReLU(0.2)), ("tanh", nn.Tanh),
+              ("sigmoid", nn.Sigmoid)]
+
+
+@pytest.mark.parametrize("name, make", NAN_LAYERS)
+def test_activations_propagate_nan_as_torch(name, make):
+    inputs, r = ref("activations_nan"), ref(f"{name}_nan")
+    layer = make()
+    y = layer(inputs["x"])
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(r["y"]))
+    np.testing.assert_allclose(y, r["y"], rtol=TORCH_RTOL, atol=0)
+    grad_x = layer.backward(inputs["grad_output"])
+    np.testing.assert_array_equal(np.isnan(grad_x), np.isnan(r["grad_x"]))
+    np.testing.assert_allclose(grad_x, r["grad_x"], rtol=TORCH_RTOL, atol=0)
+
+
+@pytest.mark.parametrize("name, loss_cls, inputs", [
+    ("mse", nn.MSELoss, ("output", "target")),
+    ("cross_entropy", nn.CrossEntropyLoss, ("logits", "labels")),
+    ("bce", nn.BCEWithLogitsLoss, ("logits", "target")),
+])
+def test_losses_with_reduction_none_match_torch(name, loss_cls, inputs):
+    r = ref(f"{name}_none")
+    loss_fn = loss_cls(reduction="none")
+    per_item = loss_fn(r[inputs[0]], r[inputs[1]])
+    assert per_item.shape == r["loss"].shape
+    assert_close(per_item, r["loss"])
+    assert_close(loss_fn.backward(r["weights"]), r["grad"])
+    # the default upstream gradient is ones: the gradient of the per-item losses' sum
+    total = loss_cls(reduction="sum")
+    total(r[inputs[0]], r[inputs[1]])
+    assert_close(loss_fn.backward(), total.backward())
+    with pytest.raises(ValueError, match=r"grad_output of shape .* got \(2,\)"):
+        loss_fn.backward(np.ones(2))
+
+
+@pytest.mark.parametrize("reduction, factor", [("mean", 3.0), ("sum", -0.5)])
+def test_loss_backward_scales_by_a_scalar_upstream_gradient(reduction, factor):
+    loss_fn = nn.MSELoss(reduction=reduction)
+    output, target = np.array([[1.0, 2.0], [0.5, -1.0]]), np.zeros((2, 2))
+    loss_fn(output, target)
+    plain = loss_fn.backward()
+    np.testing.assert_allclose(loss_fn.backward(factor), factor * plain, rtol=1e-15)
+    with pytest.raises(ValueError, match="expected a scalar grad_output"):
+        loss_fn.backward(np.ones(3))
+
+
+HANDED_OUT = [
+    ("Linear", lambda: nn.Linear(3, 3, rng=0)),
+    ("ReLU", nn.ReLU), ("LeakyReLU", nn.LeakyReLU), ("Tanh", nn.Tanh), ("Sigmoid", nn.Sigmoid),
+    ("Dropout", lambda: nn.Dropout(0.3, rng=0)),
+    ("Dropout eval", lambda: nn.Dropout(0.3, rng=0).eval()),
+    ("BatchNorm1d", lambda: nn.BatchNorm1d(3)),
+    ("BatchNorm1d no affine", lambda: nn.BatchNorm1d(3, affine=False)),
+    ("BatchNorm1d eval", lambda: nn.BatchNorm1d(3, affine=False).eval()),
+]
+
+
+@pytest.mark.parametrize("name, make", HANDED_OUT)
+def test_no_layer_hands_out_an_array_it_reads_in_backward(name, make):
+    rng = np.random.default_rng(1)
+    x, g = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    untouched = make()
+    untouched(x.copy())
+    expected = untouched.backward(g)
+    layer = make()
+    y = layer(x.copy())
+    y *= 2.0  # the caller owns y
+    y[0] = np.nan
+    np.testing.assert_array_equal(layer.backward(g), expected)
+
+
+def test_tanh_backward_survives_an_in_place_change_of_its_output():
+    layer = nn.Tanh()
+    y = layer(np.array([0.5]))
+    y *= 2
+    assert layer.backward(np.array([1.0]))[0] == pytest.approx(1 - np.tanh(0.5) ** 2)  # 0.786
+
+
+def test_modules_keep_their_dtype():
+    x32 = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
+    drop = nn.Dropout(0.5, rng=0)
+    assert drop(x32).dtype == np.float32 and drop.backward(x32).dtype == np.float32
+    bn = nn.BatchNorm1d(4, dtype=np.float32)
+    for _ in range(2):
+        assert bn(x32).dtype == np.float32
+    assert bn.running_mean.dtype == np.float32 and bn.running_var.dtype == np.float32
+    model = nn.Sequential(nn.Linear(4, 5, dtype=np.float32, rng=0), nn.Tanh(), nn.Sigmoid(),
+                          nn.ReLU(), nn.LeakyReLU(), nn.Linear(5, 3, dtype=np.float32, rng=1))
+    loss_fn = nn.CrossEntropyLoss()
+    out = model(x32)
+    assert out.dtype == np.float32
+    loss_fn(out, np.array([0, 1, 2, 0, 1, 2]))
+    assert model.backward(loss_fn.backward()).dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+    mse = nn.MSELoss()
+    mse(out, np.zeros((6, 3)))                     # a float64 target follows the output
+    assert mse.backward().dtype == np.float32
+    assert nn.Linear(2, 1, dtype=np.float32)(np.array([[1, 2]])).dtype == np.float32  # integers convert
+
+
+@pytest.mark.parametrize("layer", [nn.Linear(4, 2, dtype=np.float32), nn.BatchNorm1d(4, dtype=np.float32)])
+def test_mixing_floating_dtypes_is_refused_as_torch(layer):
+    name = type(layer).__name__
+    with pytest.raises(TypeError, match=f"{name} has float32 parameters, got float64 input"):
+        layer(np.ones((3, 4)))
+    if isinstance(layer, nn.BatchNorm1d):
+        assert layer.running_mean.dtype == np.float32
+        np.testing.assert_array_equal(layer.running_mean, np.zeros(4))
+
+
+def test_parameter_grad_assignment_is_checked():
+    p = nn.Parameter(np.zeros((2, 3), dtype=np.float32))
+    p.grad = np.ones((2, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"grad must have its shape \(2, 3\), got \(3, 2\)"):
+        p.grad = np.ones((3, 2), dtype=np.float32)
+    with pytest.raises(TypeError, match="grad must have its dtype float32, got float64"):
+        p.grad = np.ones((2, 3))
+    p.grad = None
+    assert p.grad is None
+
+
+def test_module_state_dict_names_and_restores_parameters_and_buffers():
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2, rng=1))
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
+                           "1.running_var", "3.weight", "3.bias"]  # torch's names, less num_batches_tracked
+    assert state["0.weight"] is not model[0].weight.data  # copies
+    x = np.random.default_rng(0).standard_normal((8, 3))
+    for p in model.parameters():
+        p.data += 1.0
+    model(x)  # moves the running statistics
+    assert not np.array_equal(model[1].running_mean, state["1.running_mean"])
+    model.load_state_dict(state)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, state[key])
+    with pytest.raises(KeyError, match=r"missing \['3.bias'\], unexpected \['3.beta'\]"):
+        model.load_state_dict({**{k: v for k, v in state.items() if k != "3.bias"}, "3.beta": state["3.bias"]})
+    with pytest.raises(ValueError, match=r"state_dict\['0.bias'\] has shape \(3,\)"):
+        model.load_state_dict({**state, "0.bias": np.zeros(3)})
+
+
+def test_gradcheck_module_refuses_float32_instead_of_misleading():
+    layer = nn.Linear(4, 3, dtype=np.float32, rng=0)
+    with pytest.raises(TypeError, match="gradcheck_module needs float64 parameters, got float32"):
+        nn.gradcheck_module(layer, np.ones((2, 4)))
+    errors = nn.gradcheck_module(nn.Linear(4, 3, rng=0), np.ones((2, 4)), rng=1)
+    assert max(errors.values()) < FD_TOL
