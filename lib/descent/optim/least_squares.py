@@ -120,7 +120,7 @@ class LevenbergMarquardt(_LeastSquares):
     def __init__(self, params, residuals, jacobian, damping=1e-3, max_iter=20,
                  tolerance_grad=1e-7, tolerance_change=1e-9):
         super().__init__(params, residuals, jacobian,
-                         dict(lr=1.0, damping=damping, max_iter=max_iter,
+                         dict(damping=damping, max_iter=max_iter,
                               tolerance_grad=tolerance_grad, tolerance_change=tolerance_change))
 
     def _check_group(self, group):

@@ -72,7 +72,7 @@ class Newton(ClosureOptimizer):
         self._state["shift"] = tau
         return d
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Up to ``max_iter`` Newton iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)

@@ -93,7 +93,7 @@ class NewtonCG(ClosureOptimizer):
         return lambda v: finite_difference_hvp(lambda z: self._evaluate_at(closure, z)[1],
                                                x, v, grad)
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Up to ``max_iter`` Newton-CG iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)

@@ -42,7 +42,7 @@ class QuasiNewton(ClosureOptimizer):
             raise ValueError(f"line_search_fn must be one of {allowed}, "
                              f"got {group['line_search_fn']!r}")
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Up to ``max_iter`` iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)

@@ -70,7 +70,7 @@ def as_schedule(name, value):
         return value
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return constant(value)
-    raise ValueError(f"{name} must be a schedule or a number, got {value!r}")
+    raise TypeError(f"{name} must be a schedule or a number, got {value!r}")
 
 
 def evaluate(schedule, t):
