@@ -89,8 +89,12 @@ class QuasiNewton(ClosureOptimizer):
                     loss, flat_grad = self._evaluate(closure)
                     ls_func_evals = 1
             else:
-                result = search(lambda step: self._evaluate_at(closure, x + step * d), loss,
-                                flat_grad, d, t, max_evals=max_eval - current_evals)
+                try:
+                    result = search(lambda step: self._evaluate_at(closure, x + step * d), loss,
+                                    flat_grad, d, t, max_evals=max_eval - current_evals)
+                except FloatingPointError as error:
+                    raise FloatingPointError(f"{type(self).__name__} step {self.steps_taken}, "
+                                             f"iteration {n_iter}: {error}") from error
                 loss, flat_grad, t, ls_func_evals = result.loss, result.grad, result.step, result.evals
                 self._set_flat_params(x + t * d)
             opt_cond = np.max(np.abs(flat_grad)) <= tolerance_grad
