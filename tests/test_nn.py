@@ -378,19 +378,28 @@ def test_relative_error():
 
 @pytest.mark.parametrize("make, match", [
     (lambda: nn.Linear(0, 3), "in_features must be an integer >= 1, got 0"),
-    (lambda: nn.Linear(3, 2.5), "out_features must be an integer, got 2.5"),
     (lambda: nn.Dropout(1.5), r"p must be in \[0, 1\], got 1.5"),
     (lambda: nn.Dropout(-0.1), r"p must be in \[0, 1\], got -0.1"),
     (lambda: nn.BatchNorm1d(3, eps=0.0), r"eps must be in \(0, inf\], got 0.0"),
     (lambda: nn.BatchNorm1d(3, momentum=2.0), r"momentum must be in \[0, 1\], got 2.0"),
     (lambda: nn.BatchNorm1d(0), "num_features must be an integer >= 1, got 0"),
-    (lambda: nn.LeakyReLU("0.1"), "negative_slope must be a real number, got '0.1'"),
     (lambda: nn.MSELoss(reduction="avg"), "reduction must be one of"),
     (lambda: nn.utils.clip_grad_norm_([nn.Parameter([1.0])], -1.0), r"max_norm must be in \[0, inf\]"),
     (lambda: nn.utils.clip_grad_value_([nn.Parameter([1.0])], -1.0), r"clip_value must be in \[0, inf\]"),
 ])
 def test_bad_hyperparameters_are_named(make, match):
     with pytest.raises(ValueError, match=match):
+        make()
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: nn.Linear(3, 2.5), r"out_features must be an integer, got 2.5 \(float\)"),
+    (lambda: nn.LeakyReLU("0.1"), r"negative_slope must be a real number, got '0.1' \(str\)"),
+    (lambda: nn.Dropout(None), "p must be a real number, got None"),
+    (lambda: nn.BatchNorm1d(3, momentum=None), "momentum must be a real number, got None"),
+])
+def test_arguments_of_the_wrong_type_are_type_errors(make, match):
+    with pytest.raises(TypeError, match=match):
         make()
 
 

@@ -97,7 +97,9 @@ class ReLU(Module):
 
     def backward(self, grad_output):
         mask = self._cached("mask")
-        return np.where(mask, _as_grad("ReLU", grad_output, mask.shape), 0)
+        # A product, not np.where (tens of times slower on a random mask); it differs from
+        # torch only where the incoming gradient is already inf or NaN at a masked element.
+        return _as_grad("ReLU", grad_output, mask.shape) * mask
 
     def __repr__(self):
         return "ReLU()"
@@ -114,12 +116,14 @@ class LeakyReLU(Module):
     def forward(self, x):
         x = _as_input("LeakyReLU", x)
         self.mask = x > 0
-        return np.where(self.mask, x, self.negative_slope * x)
+        return np.maximum(x, 0) + self.negative_slope * np.minimum(x, 0)  # NaN stays NaN
 
     def backward(self, grad_output):
         mask = self._cached("mask")
         g = _as_grad("LeakyReLU", grad_output, mask.shape)
-        return np.where(mask, g, self.negative_slope * g)
+        slope = np.multiply(mask, 1 - self.negative_slope, dtype=g.dtype)
+        slope += self.negative_slope  # 1 where x > 0, a elsewhere (NaN included), as torch
+        return g * slope
 
     def __repr__(self):
         return f"LeakyReLU(negative_slope={self.negative_slope})"
