@@ -13,7 +13,7 @@ def xor():
     return X, np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def linear_regression(n=100, d=1, noise=0.1, seed=0, *, return_coef=False):
+def linear_regression(n=100, d=1, noise=0.1, seed=0, *, return_coef: bool=False):
     """y = X w + b + noise·ε with X, ε ~ N(0, 1), w ~ N(0, 1) of shape (d, 1) and b ~ N(0, 1).
 
     Returns X (n, d) and y (n, 1); with ``return_coef=True`` also the true w (d, 1) and b.

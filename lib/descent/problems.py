@@ -16,7 +16,7 @@ class Problem:
     ``f_star`` (the minimum), ``bounds`` ((xmin, xmax), (ymin, ymax)) for 2-D plots.
     """
 
-    def __init__(self, name, value, grad, hessian, x0, x_star, bounds):
+    def __init__(self, name, value, grad, hessian, x0, x_star, bounds) -> None:
         self.name = name
         self._value, self._grad, self._hessian = value, grad, hessian
         self.x0 = np.asarray(x0, dtype=np.float64)
@@ -50,7 +50,7 @@ class Problem:
         """∇²f(x) v, shape (dim,)."""
         return self.hessian(x) @ np.asarray(v, dtype=np.float64)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Problem {self.name}, dim={self.dim}>"
 
 

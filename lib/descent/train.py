@@ -37,8 +37,14 @@ class History:
     """
 
     fields = ("loss", "lr", "grad_norm", "epoch_loss", "val_loss", "val_accuracy")
+    loss: Any
+    lr: Any
+    grad_norm: Any
+    epoch_loss: Any
+    val_loss: Any
+    val_accuracy: Any
 
-    def __init__(self):
+    def __init__(self) -> None:
         for name in self.fields:
             setattr(self, name, [])
 
@@ -52,7 +58,7 @@ class History:
     def steps(self):
         return len(self.loss)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         last = f", last epoch loss {self.epoch_loss[-1]:.4g}" if len(self.epoch_loss) else ""
         return f"History({self.steps} steps, {len(self.epoch_loss)} epochs{last})"
 
@@ -244,7 +250,7 @@ class LRFinderResult:
     ``steepest`` (the rate where the smoothed loss falls fastest per decade, Smith's choice) and
     ``min_loss_lr`` (the rate of the lowest smoothed loss; a tenth of it is a common pick)."""
 
-    def __init__(self, lrs, losses, smoothed):
+    def __init__(self, lrs, losses, smoothed) -> None:
         self.lrs, self.losses, self.smoothed = np.asarray(lrs), np.asarray(losses), np.asarray(smoothed)
         self.min_loss_lr = float(self.lrs[np.argmin(self.smoothed)])
         best = int(np.argmin(self.smoothed))
@@ -254,7 +260,7 @@ class LRFinderResult:
         else:
             self.steepest = float(self.lrs[0])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"LRFinderResult({len(self.lrs)} steps, steepest={self.steepest:.3g}, "
                 f"min_loss_lr={self.min_loss_lr:.3g})")
 

@@ -98,13 +98,13 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None):
+def kaiming_uniform_(tensor, a=0.0, mode: str="fan_in", nonlinearity: str="leaky_relu", *, rng=None):
     """He: U(−b, b) with b = √3 · gain/√fan, gain = calculate_gain(nonlinearity, a) and fan the
     layer's fan_in or fan_out (``mode``). torch's Linear default is a = √5: b = 1/√fan_in."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None):
+def kaiming_normal_(tensor, a=0.0, mode: str="fan_in", nonlinearity: str="leaky_relu", *, rng=None):
     """He: N(0, std²) with std = gain/√fan, gain = calculate_gain(nonlinearity, a)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng=rng)

@@ -52,7 +52,7 @@ class Linear(Module):
 
     _cache = ("x",)
 
-    def __init__(self, in_features, out_features, bias=True, *, dtype=np.float64, rng=None):
+    def __init__(self, in_features, out_features, bias: bool=True, *, dtype=np.float64, rng=None) -> None:
         self.in_features = check_int("in_features", in_features, low=1)
         self.out_features = check_int("out_features", out_features, low=1)
         rng = as_generator(rng)
@@ -75,7 +75,7 @@ class Linear(Module):
             self.bias.accumulate(g.sum(axis=0))
         return g @ self.weight.data
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None})")
 
@@ -101,7 +101,7 @@ class ReLU(Module):
         # torch only where the incoming gradient is already inf or NaN at a masked element.
         return _as_grad("ReLU", grad_output, mask.shape) * mask
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "ReLU()"
 
 
@@ -110,7 +110,7 @@ class LeakyReLU(Module):
 
     _cache = ("mask",)
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01) -> None:
         self.negative_slope = check_real("negative_slope", negative_slope)
 
     def forward(self, x):
@@ -125,7 +125,7 @@ class LeakyReLU(Module):
         slope += self.negative_slope  # 1 where x > 0, a elsewhere (NaN included), as torch
         return g * slope
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LeakyReLU(negative_slope={self.negative_slope})"
 
 
@@ -146,7 +146,7 @@ class Tanh(Module):
         slope = self._cached("slope")
         return _as_grad("Tanh", grad_output, slope.shape) * slope
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Tanh()"
 
 
@@ -174,7 +174,7 @@ class Sigmoid(Module):
         slope = self._cached("slope")
         return _as_grad("Sigmoid", grad_output, slope.shape) * slope
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Sigmoid()"
 
 
@@ -186,7 +186,7 @@ class Dropout(Module):
 
     _cache = ("scale",)
 
-    def __init__(self, p=0.5, *, rng=None):
+    def __init__(self, p=0.5, *, rng=None) -> None:
         self.p = check_real("p", p, low=0.0, high=1.0)
         # None: draw from the shared generator at call time, so descent.seed(n) governs the masks.
         self.rng = None if rng is None else as_generator(rng)
@@ -206,7 +206,7 @@ class Dropout(Module):
         scale = self._cached("scale")
         return _as_grad("Dropout", grad_output, scale.shape) * scale
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
 
 
@@ -222,7 +222,7 @@ class BatchNorm1d(Module):
     _cache = ("x_hat",)
     _buffers = ("running_mean", "running_var")
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, *, dtype=np.float64):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine: bool=True, *, dtype=np.float64) -> None:
         self.num_features = check_int("num_features", num_features, low=1)
         self.eps = check_real("eps", eps, low=0.0, low_open=True)
         self.momentum = check_real("momentum", momentum, low=0.0, high=1.0)
@@ -268,5 +268,5 @@ class BatchNorm1d(Module):
         return (gamma * self.inv_std / n) * (
             n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"BatchNorm1d({self.num_features}, eps={self.eps}, momentum={self.momentum})"

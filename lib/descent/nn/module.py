@@ -64,7 +64,7 @@ class Parameter:
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
@@ -169,7 +169,7 @@ class Module:
         for p in self.parameters():
             p.zero_grad(set_to_none)
 
-    def train(self, mode=True):
+    def train(self, mode: bool=True):
         """Switch to training mode (Dropout drops, BatchNorm1d uses batch statistics)."""
         self.training = bool(mode)
         for child in self.children():
@@ -191,7 +191,7 @@ class Module:
 class Sequential(Module):
     """Layers applied in order: y = layer_n(... layer_1(x)); backward runs them in reverse."""
 
-    def __init__(self, *layers):
+    def __init__(self, *layers) -> None:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(f"Sequential layer {i} must be a Module, got {type(layer).__name__}")
@@ -214,9 +214,9 @@ class Sequential(Module):
     def __getitem__(self, index):
         return self.layers[index]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.layers)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential(\n  {inner}\n)"

@@ -20,16 +20,16 @@ class Adagrad(ElementwiseOptimizer):
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
+                 initial_accumulator_value=0.0, eps=1e-10, *, maximize: bool=False) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_nonnegative(name, group[name])
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr) -> None:
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])

@@ -6,7 +6,7 @@ from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, u
                                        update_mean_square)
 
 
-def check_adam_group(group):
+def check_adam_group(group) -> None:
     """The checks torch makes for the Adam family: eps ≥ 0, both betas in [0, 1), weight_decay ≥ 0."""
     check_nonnegative("eps", group["eps"])
     check_betas(group["betas"])
@@ -38,15 +38,15 @@ class Adam(ElementwiseOptimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+                 amsgrad: bool=False, *, maximize: bool=False, decoupled_weight_decay: bool=False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         check_adam_group(group)
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         amsgrad = group["amsgrad"]
         if amsgrad and "max_exp_avg_sq" not in state:
@@ -83,6 +83,6 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad: bool=False, *, maximize: bool=False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)

@@ -19,14 +19,14 @@ class Adamax(ElementwiseOptimizer):
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *,
-                 maximize=False):
+                 maximize: bool=False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         check_adam_group(group)
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_inf")
         beta1, beta2 = group["betas"]
         eps = group["eps"]

@@ -40,7 +40,7 @@ class BFGS(QuasiNewton):
                      "armijo": _at_least_one_trial(armijo), None: None}
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, line_search_fn="strong_wolfe"):
+                 tolerance_change=1e-9, line_search_fn: str="strong_wolfe") -> None:
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
                          line_search_fn)
 
@@ -61,10 +61,10 @@ class BFGS(QuasiNewton):
         step = 1.01 * 2 * (loss - prev_loss) / gtd if gtd < 0 else 0.0
         return lr * min(1.0, step) if step > 0 else lr
 
-    def _reset_memory(self, state):
+    def _reset_memory(self, state) -> None:
         state["inverse_hessian"] = None
 
-    def _remember(self, state, s, y, ys):
+    def _remember(self, state, s, y, ys) -> None:
         H = state["inverse_hessian"]
         if H is None:
             H = ys / (y @ y) * np.eye(s.size)

@@ -22,7 +22,7 @@ class ClosureOptimizer(Optimizer):
 
     needs_closure = True
 
-    def __init__(self, params, defaults):
+    def __init__(self, params, defaults) -> None:
         super().__init__(params, defaults)
         self._params = self.param_groups[0]["params"]
 
@@ -48,7 +48,7 @@ class ClosureOptimizer(Optimizer):
         return np.concatenate([np.zeros(p.data.size) if p.grad is None else p.grad.ravel()
                                for p in self._params]).astype(np.float64)
 
-    def _set_flat_params(self, x):
+    def _set_flat_params(self, x) -> None:
         offset = 0
         for p in self._params:
             p.data[...] = x[offset:offset + p.data.size].reshape(p.data.shape)

@@ -15,14 +15,14 @@ from descent.optim.line_search import armijo
 
 
 class _LeastSquares(ClosureOptimizer):
-    def __init__(self, params, residuals, jacobian, defaults):
+    def __init__(self, params, residuals, jacobian, defaults) -> None:
         for name, fn in (("residuals", residuals), ("jacobian", jacobian)):
             if not callable(fn):
                 raise TypeError(f"{name} must be a callable of the flat parameters, got {fn!r}")
         self.residuals, self.jacobian = residuals, jacobian
         super().__init__(params, defaults)
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         check_int("max_iter", group["max_iter"], low=1)
         check_nonnegative("tolerance_grad", group["tolerance_grad"])
         check_nonnegative("tolerance_change", group["tolerance_change"])
@@ -60,7 +60,7 @@ class GaussNewton(_LeastSquares):
     """
 
     def __init__(self, params, residuals, jacobian, lr=1.0, max_iter=20, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, line_search_fn="armijo"):
+                 tolerance_change=1e-9, line_search_fn: str="armijo") -> None:
         super().__init__(params, residuals, jacobian,
                          dict(lr=lr, max_iter=max_iter, tolerance_grad=tolerance_grad,
                               tolerance_change=tolerance_change, line_search_fn=line_search_fn))
@@ -118,12 +118,12 @@ class LevenbergMarquardt(_LeastSquares):
     """
 
     def __init__(self, params, residuals, jacobian, damping=1e-3, max_iter=20,
-                 tolerance_grad=1e-7, tolerance_change=1e-9):
+                 tolerance_grad=1e-7, tolerance_change=1e-9) -> None:
         super().__init__(params, residuals, jacobian,
                          dict(damping=damping, max_iter=max_iter,
                               tolerance_grad=tolerance_grad, tolerance_change=tolerance_change))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         super()._check_group(group)
         check_real("damping", group["damping"], low=0.0, low_open=True)
 

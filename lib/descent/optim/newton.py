@@ -43,8 +43,8 @@ class Newton(ClosureOptimizer):
 
     line_searches = {"armijo": armijo, "strong_wolfe": strong_wolfe, None: None}
 
-    def __init__(self, params, hessian, lr=1.0, damping=0.0, line_search_fn="armijo",
-                 max_iter=20, tolerance_grad=1e-7):
+    def __init__(self, params, hessian, lr=1.0, damping=0.0, line_search_fn: str="armijo",
+                 max_iter=20, tolerance_grad=1e-7) -> None:
         if not callable(hessian):
             raise TypeError(f"hessian must be a callable of the flat parameters, got {hessian!r}")
         self.hessian = hessian

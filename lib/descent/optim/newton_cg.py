@@ -69,7 +69,7 @@ class NewtonCG(ClosureOptimizer):
     line_searches = {"armijo": armijo, "strong_wolfe": strong_wolfe, None: None}
 
     def __init__(self, params, lr=1.0, max_iter=20, cg_max_iter=None, tolerance_grad=1e-7,
-                 line_search_fn="armijo", hessian_vector=None):
+                 line_search_fn: str="armijo", hessian_vector=None) -> None:
         if hessian_vector is not None and not callable(hessian_vector):
             raise TypeError(f"hessian_vector must be None or a callable (θ, v) -> H v, "
                             f"got {hessian_vector!r}")

@@ -37,7 +37,7 @@ class Optimizer:
         self.state: dict[Parameter, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         self.steps_taken = 0
-        groups = [params] if isinstance(params, Parameter) else list(params)
+        groups: list[Any] = [params] if isinstance(params, Parameter) else list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -79,11 +79,12 @@ class Optimizer:
     def lr(self) -> float | None:
         """The rate the next step will use, in the first parameter group (None for a method
         without one, such as LevenbergMarquardt)."""
-        return self.rate(self.param_groups[0])
+        group = self.param_groups[0]
+        return self.rate(group) if "lr" in group else None
 
-    def rate(self, group: dict[str, Any]) -> float | None:
+    def rate(self, group: dict[str, Any]) -> float:
         """The rate of ``group`` for the next step: its ``lr``, or ``lr(steps_taken)`` for a schedule."""
-        lr = group.get("lr")
+        lr = group["lr"]
         return float(lr(self.steps_taken)) if callable(lr) else lr
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -159,7 +160,7 @@ class Optimizer:
     def _all_params(self) -> list[Parameter]:
         return [p for group in self.param_groups for p in group["params"]]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")

@@ -10,6 +10,8 @@ The step stops early when max|g| ≤ tolerance_grad, when the closure has been c
 times, when gᵀd > −tolerance_change, when max|t d| ≤ tolerance_change or when
 |L_k − L_{k−1}| < tolerance_change. The memory carries over from one ``step`` to the next.
 """
+from typing import Any
+
 import numpy as np
 
 from descent._checks import check_int, check_nonnegative
@@ -20,10 +22,10 @@ class QuasiNewton(ClosureOptimizer):
     """Subclasses name their line searches in ``line_searches`` and define how the memory is
     reset, updated with a pair (s, y) and turned into a direction."""
 
-    line_searches = {}
+    line_searches: dict[Any, Any] = {}
 
     def __init__(self, params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
-                 line_search_fn, **extra):
+                 line_search_fn, **extra) -> None:
         check_int("max_iter", max_iter, low=1)
         if max_eval is None:
             max_eval = max_iter * 5 // 4

@@ -23,15 +23,15 @@ class RAdam(ElementwiseOptimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 decoupled_weight_decay=False, *, maximize=False):
+                 decoupled_weight_decay: bool=False, *, maximize: bool=False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         check_adam_group(group)
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         beta1, beta2 = group["betas"]
         eps = group["eps"]

@@ -20,15 +20,15 @@ class RMSprop(ElementwiseOptimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, *, maximize=False):
+                 centered: bool=False, *, maximize: bool=False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         for name in ("eps", "momentum", "weight_decay", "alpha"):
             check_nonnegative(name, group[name])
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr) -> None:
         alpha, eps, mu = group["alpha"], group["eps"], group["momentum"]
         centered = group["centered"]
         self.count_step(state, param, "square_avg")

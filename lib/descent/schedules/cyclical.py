@@ -58,7 +58,7 @@ def cosine_restarts(lr, T_0, T_mult=1, eta_min=0.0):
 class CyclicSchedule(Schedule):
     """A schedule from ``cyclic`` or ``one_cycle``, which also knows torch's momentum cycle."""
 
-    def __init__(self, maker, arguments, rate, momentum, default_momenta):
+    def __init__(self, maker, arguments, rate, momentum, default_momenta) -> None:
         super().__init__(maker, arguments, rate)
         self._momentum = momentum
         self._default_momenta = default_momenta
@@ -82,7 +82,7 @@ class CyclicSchedule(Schedule):
                         name=f"{self!r}.momentum", rebuild=self.momentum)
 
 
-def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
+def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode: str="triangular",
            gamma=1.0):
     """η(t) = base_lr + (max_lr − base_lr) · h(t) · scale(t)   (Smith's cyclical rates).
 
@@ -123,8 +123,8 @@ def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triang
     return CyclicSchedule(cyclic, arguments, rate, momentum, (0.8, 0.9))
 
 
-def one_cycle(max_lr, total_steps, pct_start=0.3, anneal_strategy="cos", div_factor=25.0,
-              final_div_factor=1e4, three_phase=False):
+def one_cycle(max_lr, total_steps, pct_start=0.3, anneal_strategy: str="cos", div_factor=25.0,
+              final_div_factor=1e4, three_phase: bool=False):
     """The one-cycle policy: up from max_lr/div_factor to max_lr, then down far below the start.
 
     η₀ = max_lr/div_factor, η_min = η₀/final_div_factor, T = total_steps, p = pct_start.

@@ -52,7 +52,7 @@ def multistep_decay(lr, milestones, gamma=0.1):
     return Schedule(multistep_decay, dict(lr=lr, milestones=milestones, gamma=gamma), rate)
 
 
-def exponential_decay(lr, gamma, decay_steps=1, staircase=False):
+def exponential_decay(lr, gamma, decay_steps=1, staircase: bool=False):
     """η(t) = lr · gamma^(t / decay_steps)   (exponent ⌊t / decay_steps⌋ if ``staircase``).
 
     torch ExponentialLR(gamma) is ``decay_steps=1``; with ``staircase=True`` it is StepLR.
@@ -71,7 +71,7 @@ def exponential_decay(lr, gamma, decay_steps=1, staircase=False):
                                             staircase=staircase), rate)
 
 
-def inverse_time_decay(lr, decay_rate, decay_steps=1, staircase=False):
+def inverse_time_decay(lr, decay_rate, decay_steps=1, staircase: bool=False):
     """η(t) = lr / (1 + decay_rate · t / decay_steps)   (⌊t / decay_steps⌋ if ``staircase``).
 
     Keras InverseTimeDecay, and the ``decay`` argument of the legacy Keras optimizers
