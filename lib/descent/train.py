@@ -89,7 +89,8 @@ def evaluate(model, loss_fn, X, y):
 
 
 def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epochs: int = 20,
-        batch_size: int | None | str = "auto", seed: int = 0, clip_grad_norm: float | None = None,
+        batch_size: int | None | str = "auto", seed: int = 0,
+        clip_grad_norm: float | None = None,
         validation: tuple[Any, Any] | None = None, callbacks: Iterable[Any] = (),
         progress: bool | None = None) -> History:
     """Train ``model`` with ``optimizer`` on mini-batches of (X, y) and return a ``History``.
@@ -187,7 +188,7 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epoc
     return history.finish()
 
 
-def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):
+def minimize(f, optimizer, x0=None, steps: int = 100, **hyperparameters):
     """Follow ``optimizer`` on the test problem ``f`` and return the path, shape (steps + 1, dim).
 
     ``optimizer`` is an optimizer class (``optim.SGD``, ``optim.Adam``, ``optim.LBFGS``, …),
@@ -217,7 +218,7 @@ def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):
     return np.array(path)
 
 
-def evaluations_to_tolerance(f, make_optimizer, budget=10_000, tolerance=1e-8):
+def evaluations_to_tolerance(f, make_optimizer, budget: int = 10_000, tolerance: float = 1e-8):
     """How many evaluations of f (closure calls) a method needs before ‖∇f‖₂ < ``tolerance``.
 
     ``make_optimizer(params)`` builds the optimizer on one parameter at ``f.x0``; ``step(closure)``
@@ -265,8 +266,10 @@ class LRFinderResult:
                 f"min_loss_lr={self.min_loss_lr:.3g})")
 
 
-def lr_find(model, loss_fn, optimizer, X, y, start_lr=1e-7, end_lr=10.0, steps=100,
-            batch_size=32, seed=0, smoothing=0.98, divergence=4.0, **hyperparameters):
+def lr_find(model, loss_fn, optimizer, X, y, start_lr: float = 1e-7, end_lr: float = 10.0,
+            steps: int = 100,
+            batch_size: int = 32, seed: int = 0, smoothing: float = 0.98, divergence: float = 4.0,
+            **hyperparameters):
     """The learning-rate range test (Smith 2017): train for ``steps`` mini-batches while the rate
     grows geometrically from ``start_lr`` to ``end_lr``, η_k = start·(end/start)^(k/(steps−1)),
     and record the loss. Stops early once the smoothed loss exceeds ``divergence`` times its

@@ -9,7 +9,7 @@ import numpy as np
 from descent._random import as_generator
 
 
-def numerical_gradient(f, x, h=1e-6):
+def numerical_gradient(f, x, h: float = 1e-6):
     """Central-difference gradient of the scalar function f at the array x.
 
     Each element of x is moved to x_i ± h in place (so f may read x through a view, as a
@@ -39,7 +39,7 @@ def relative_error(a, b):
     return 0.0 if scale == 0.0 else float(np.linalg.norm(a - b) / scale)
 
 
-def gradcheck(f, x, h=1e-6):
+def gradcheck(f, x, h: float = 1e-6):
     """Relative error between the analytic and the numerical gradient of f at x.
 
     ``f(x)`` returns ``(value, gradient)``. Values below about 1e-7 in float64 mean the analytic
@@ -54,7 +54,7 @@ def gradcheck(f, x, h=1e-6):
     return relative_error(analytic, numeric)
 
 
-def gradcheck_module(module, x, h=1e-6, rng=None):
+def gradcheck_module(module, x, h: float = 1e-6, rng=None):
     """Check a module's backward against finite differences, for the input and every parameter.
 
     Uses the scalar L = Σ r ⊙ module(x) with a fixed random r, so every output element matters.

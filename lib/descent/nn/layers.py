@@ -52,7 +52,8 @@ class Linear(Module):
 
     _cache = ("x",)
 
-    def __init__(self, in_features, out_features, bias: bool=True, *, dtype=np.float64, rng=None) -> None:
+    def __init__(self, in_features, out_features, bias: bool = True, *, dtype=np.float64,
+                 rng=None) -> None:
         self.in_features = check_int("in_features", in_features, low=1)
         self.out_features = check_int("out_features", out_features, low=1)
         rng = as_generator(rng)
@@ -110,7 +111,7 @@ class LeakyReLU(Module):
 
     _cache = ("mask",)
 
-    def __init__(self, negative_slope=0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = check_real("negative_slope", negative_slope)
 
     def forward(self, x):
@@ -186,7 +187,7 @@ class Dropout(Module):
 
     _cache = ("scale",)
 
-    def __init__(self, p=0.5, *, rng=None) -> None:
+    def __init__(self, p: float = 0.5, *, rng=None) -> None:
         self.p = check_real("p", p, low=0.0, high=1.0)
         # None: draw from the shared generator at call time, so descent.seed(n) governs the masks.
         self.rng = None if rng is None else as_generator(rng)
@@ -222,7 +223,8 @@ class BatchNorm1d(Module):
     _cache = ("x_hat",)
     _buffers = ("running_mean", "running_var")
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine: bool=True, *, dtype=np.float64) -> None:
+    def __init__(self, num_features, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, *, dtype=np.float64) -> None:
         self.num_features = check_int("num_features", num_features, low=1)
         self.eps = check_real("eps", eps, low=0.0, low_open=True)
         self.momentum = check_real("momentum", momentum, low=0.0, high=1.0)

@@ -169,7 +169,7 @@ class Module:
         for p in self.parameters():
             p.zero_grad(set_to_none)
 
-    def train(self, mode: bool=True):
+    def train(self, mode: bool = True):
         """Switch to training mode (Dropout drops, BatchNorm1d uses batch statistics)."""
         self.training = bool(mode)
         for child in self.children():

@@ -21,7 +21,7 @@ class ElementwiseOptimizer(Optimizer):
         self._scratch: dict[Any, np.ndarray] = {}
         super().__init__(params, defaults)
 
-    def blocks(self, *arrays, scratch=0):
+    def blocks(self, *arrays, scratch: int = 0):
         """Yield matching flat views of ``arrays`` (same size, C-contiguous), block by block,
         followed by ``scratch`` work arrays of the block's length and the first array's dtype.
 
@@ -68,7 +68,7 @@ def gradient(g, param, out, maximize, weight_decay):
     return np.negative(g, out=out) if maximize else g
 
 
-def decayed_gradient(g, param, out, group, lr):
+def decayed_gradient(g, param, out, group, lr: float):
     """The Adam family's gradient: with ``decoupled_weight_decay`` the parameter first shrinks,
     θ ← θ(1 − ηλ), and g is used as it is; otherwise λθ is added to g (L2). See ``gradient``."""
     decay = group["weight_decay"]

@@ -2,6 +2,7 @@
 from descent._checks import check_int
 from descent.optim.line_search import strong_wolfe_torch
 from descent.optim.quasi_newton import QuasiNewton
+from descent.optim.optimizer import Rate
 
 
 def two_loop_direction(grad, steps, grad_changes, rhos, gamma):
@@ -37,8 +38,10 @@ class LBFGS(QuasiNewton):
 
     line_searches = {None: None, "strong_wolfe": strong_wolfe_torch}
 
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None) -> None:
+    def __init__(self, params, lr: Rate = 1, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn=None) -> None:
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
                          line_search_fn, history_size=history_size)
 

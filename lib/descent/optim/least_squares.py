@@ -12,6 +12,7 @@ import numpy as np
 from descent._checks import check_int, check_nonnegative, check_real
 from descent.optim.closure_optimizer import ClosureOptimizer
 from descent.optim.line_search import armijo
+from descent.optim.optimizer import Rate
 
 
 class _LeastSquares(ClosureOptimizer):
@@ -59,8 +60,9 @@ class GaussNewton(_LeastSquares):
     when max|t d| ≤ ``tolerance_change``·(1 + max|θ|) or when the line search finds no decrease.
     """
 
-    def __init__(self, params, residuals, jacobian, lr=1.0, max_iter=20, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, line_search_fn: str="armijo") -> None:
+    def __init__(self, params, residuals, jacobian, lr: Rate = 1.0, max_iter: int = 20,
+                 tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, line_search_fn: str = "armijo") -> None:
         super().__init__(params, residuals, jacobian,
                          dict(lr=lr, max_iter=max_iter, tolerance_grad=tolerance_grad,
                               tolerance_change=tolerance_change, line_search_fn=line_search_fn))
@@ -117,8 +119,8 @@ class LevenbergMarquardt(_LeastSquares):
     ‖h‖ ≤ ``tolerance_change``·(‖θ‖ + ``tolerance_change``).
     """
 
-    def __init__(self, params, residuals, jacobian, damping=1e-3, max_iter=20,
-                 tolerance_grad=1e-7, tolerance_change=1e-9) -> None:
+    def __init__(self, params, residuals, jacobian, damping: float = 1e-3, max_iter: int = 20,
+                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9) -> None:
         super().__init__(params, residuals, jacobian,
                          dict(damping=damping, max_iter=max_iter,
                               tolerance_grad=tolerance_grad, tolerance_change=tolerance_change))

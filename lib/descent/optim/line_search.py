@@ -36,7 +36,8 @@ def _check_start(loss, grad, direction):
     return slope
 
 
-def armijo(func, loss, grad, direction, step=1.0, c1=1e-4, shrink=0.5, max_evals=50):
+def armijo(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4, shrink: float = 0.5,
+           max_evals: int = 50):
     """Backtracking (Nocedal & Wright, Algorithm 3.1): try t = step, step·ρ, step·ρ², … with
     ρ = ``shrink`` until φ(t) ≤ φ(0) + c₁ t φ'(0). A non-finite φ(t) counts as too long a step.
 
@@ -78,8 +79,9 @@ def cubic_minimizer(t1, f1, g1, t2, f2, g2, bounds=None):
     return (low + high) / 2.0
 
 
-def strong_wolfe(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9, max_evals=25,
-                 max_step=1e10):
+def strong_wolfe(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4, c2: float = 0.9,
+                 max_evals: int = 25,
+                 max_step: float = 1e10):
     """A step satisfying the strong Wolfe conditions (Nocedal & Wright, Algorithms 3.5 and 3.6).
 
     Bracketing: try t₁ = step, t₂, …; the first t_i that breaks sufficient decrease, or is no
@@ -165,8 +167,9 @@ def _trial(func, t, number):
     return f, g
 
 
-def strong_wolfe_torch(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9,
-                       tolerance_change=1e-9, max_evals=25):
+def strong_wolfe_torch(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4,
+                       c2: float = 0.9,
+                       tolerance_change: float = 1e-9, max_evals: int = 25):
     """torch.optim.LBFGS's strong Wolfe search (a port of minFunc's), reproduced exactly.
 
     It differs from ``strong_wolfe`` in its details: bracketing extrapolates with the cubic kept
@@ -186,7 +189,7 @@ def strong_wolfe_torch(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9,
     evals = 1
     gtd_new = float(np.dot(g_new, direction))
 
-    t_prev, f_prev, g_prev, gtd_prev = 0, loss, grad, gtd
+    t_prev, f_prev, g_prev, gtd_prev = 0.0, loss, grad, gtd
     done = False
     ls_iter = 0
     while ls_iter < max_evals:

@@ -20,6 +20,7 @@ from descent._checks import check_nonnegative
 from descent.nn.module import Parameter
 
 Closure = Callable[[], Any]
+Rate = float | Callable[[int], float]  # a learning rate: a number, or a schedule of the step t
 
 
 class Optimizer:

@@ -16,6 +16,7 @@ import numpy as np
 
 from descent._checks import check_int, check_nonnegative
 from descent.optim.closure_optimizer import ClosureOptimizer
+from descent.optim.optimizer import Rate
 
 
 class QuasiNewton(ClosureOptimizer):
@@ -24,7 +25,7 @@ class QuasiNewton(ClosureOptimizer):
 
     line_searches: dict[Any, Any] = {}
 
-    def __init__(self, params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
+    def __init__(self, params, lr: Rate, max_iter, max_eval, tolerance_grad, tolerance_change,
                  line_search_fn, **extra) -> None:
         check_int("max_iter", max_iter, low=1)
         if max_eval is None:
@@ -112,7 +113,7 @@ class QuasiNewton(ClosureOptimizer):
         state.update(d=d, t=t, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
-    def _trial_step(self, state, lr, grad, gtd, loss, prev_loss):
+    def _trial_step(self, state, lr: float, grad, gtd, loss, prev_loss):
         """The first step length tried along d: torch's min(1, 1/‖g‖₁)·η on the very first
         iteration, η afterwards. ``gtd`` is gᵀd, ``prev_loss`` the loss one iteration back."""
         return min(1.0, 1.0 / np.abs(grad).sum()) * lr if state["n_iter"] == 1 else lr

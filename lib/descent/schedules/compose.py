@@ -8,7 +8,7 @@ from descent.schedules.base import Schedule
 from descent.schedules.decay import constant
 
 
-def warmup(schedule, warmup_steps, start_factor=1 / 3):
+def warmup(schedule, warmup_steps, start_factor: float = 1 / 3):
     """A linear warmup, then ``schedule`` from its beginning.
 
     With W = warmup_steps, a = start_factor and η₀ = schedule(0):

@@ -24,8 +24,10 @@ class ReduceLROnPlateau:
     when there is one, else the training loss of the epoch.
     """
 
-    def __init__(self, optimizer, mode: str="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode: str="rel", cooldown=0, min_lr=0, eps=1e-8) -> None:
+    def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4,
+                 threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0,
+                 eps: float = 1e-8) -> None:
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"optimizer must be an optimizer with param_groups, got "
                             f"{type(optimizer).__name__}")
@@ -38,6 +40,7 @@ class ReduceLROnPlateau:
         self.cooldown = check_int("cooldown", cooldown, low=0)
         self.eps = float(check_nonnegative("eps", eps))
         groups = optimizer.param_groups
+        self.min_lrs: list[float]
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
                 raise ValueError(f"min_lr must have one entry per parameter group ({len(groups)}), "
