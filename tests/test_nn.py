@@ -669,3 +669,40 @@ def test_gradcheck_module_refuses_float32_instead_of_misleading():
         nn.gradcheck_module(layer, np.ones((2, 4)))
     errors = nn.gradcheck_module(nn.Linear(4, 3, rng=0), np.ones((2, 4)), rng=1)
     assert max(errors.values()) < FD_TOL
+
+
+def test_accumulate_converts_a_first_gradient_to_the_parameter_dtype():
+    p = nn.Parameter(np.zeros(3, dtype=np.float32))
+    p.zero_grad()
+    p.accumulate(np.ones(3))                        # float64 in
+    assert p.grad.dtype == np.float32
+    p.accumulate(np.ones(3))
+    np.testing.assert_array_equal(p.grad, [2.0, 2.0, 2.0])
+    p.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(p.grad, np.zeros(3))
+    p.zero_grad()                                   # the default, as torch 2: None
+    assert p.grad is None
+
+
+class Blocks(nn.Module):
+    """A module that keeps its layers in a list attribute, not in a Sequential."""
+
+    def __init__(self):
+        self.blocks = [nn.Linear(2, 2, rng=0), nn.BatchNorm1d(2)]
+
+
+def test_state_dict_names_modules_held_in_a_list():
+    model = Blocks()
+    state = model.state_dict()
+    assert list(state) == ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+                           "blocks.1.running_mean", "blocks.1.running_var"]
+    with pytest.raises(KeyError, match=r"missing \['blocks.1.running_var'\], unexpected \[\]"):
+        model.load_state_dict({k: v for k, v in state.items() if k != "blocks.1.running_var"})
+    with pytest.raises(KeyError, match=r"missing \[\], unexpected \['extra'\]"):
+        model.load_state_dict({**state, "extra": np.zeros(1)})
+
+
+def test_clip_grad_norm_without_gradients_returns_zero():
+    p = nn.Parameter(np.ones(2))
+    p.zero_grad()
+    assert nn.utils.clip_grad_norm_([p], 1.0) == 0.0

@@ -214,3 +214,19 @@ def test_a_rate_of_the_wrong_type_is_a_type_error(value):
 def test_wrong_types_and_values_follow_pythons_convention(name, kwargs, error, match):
     with pytest.raises(error, match=match):
         getattr(optim, name)([nn.Parameter(np.ones(2))], **kwargs)
+
+
+def test_load_state_dict_refuses_a_different_number_of_groups():
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    two = optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+    one = optim.SGD([nn.Parameter(np.ones(2))], lr=0.1)
+    with pytest.raises(ValueError, match="different number of parameter groups or parameters"):
+        two.load_state_dict(one.state_dict())
+
+
+def test_sgd_weight_decay_of_one_is_applied():
+    p = nn.Parameter(np.array([2.0, -1.0]))
+    opt = optim.SGD([p], lr=0.1, weight_decay=1.0)
+    p.grad = np.array([0.5, 0.5])
+    opt.step()
+    np.testing.assert_allclose(p.data, [2.0 - 0.1 * (0.5 + 2.0), -1.0 - 0.1 * (0.5 - 1.0)], rtol=1e-15)
