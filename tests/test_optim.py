@@ -230,3 +230,40 @@ def test_sgd_weight_decay_of_one_is_applied():
     p.grad = np.array([0.5, 0.5])
     opt.step()
     np.testing.assert_allclose(p.data, [2.0 - 0.1 * (0.5 + 2.0), -1.0 - 0.1 * (0.5 - 1.0)], rtol=1e-15)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda p: optim.SGD([]), ValueError, "optimizer got an empty parameter list"),
+    (lambda p: optim.SGD([{"params": [p]}, [p]]), TypeError, "a parameter group must be a dict, got list"),
+    (lambda p: optim.SGD([{"params": []}]), ValueError, "a parameter group needs a non-empty 'params' list"),
+    (lambda p: optim.SGD([p, np.ones(2)]), TypeError, r"params\[1\] must be a descent.nn.Parameter, got ndarray"),
+    (lambda p: optim.SGD([p, p]), ValueError, "a parameter appears in more than one place in the parameter groups"),
+    (lambda p: optim.SGD([p], lr="0.1"), TypeError, r"got '0.1' \(str\)"),
+    (lambda p: optim.SGD([p], dampening="0"), TypeError, "dampening must be a real number"),
+    (lambda p: optim.SGD([p], momentum=0.9, dampening=0.1, nesterov=True), ValueError,
+     "nesterov=True requires momentum > 0 and dampening = 0, got"),
+])
+def test_optimizer_errors_name_the_problem(make, error, match):
+    with pytest.raises(error, match=match):
+        make(nn.Parameter(np.ones(2)))
+
+
+def test_load_state_dict_names_a_state_of_the_wrong_shape():
+    p = nn.Parameter(np.ones(3))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.ones(3)
+    opt.step()
+    saved = opt.state_dict()
+    other = optim.SGD([nn.Parameter(np.ones(4))], lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=r"loaded state for parameter 0 has shape \(3,\), the "
+                                         r"parameter has shape \(4,\)"):
+        other.load_state_dict(saved)
+
+
+def test_a_single_parameter_is_accepted_where_a_list_is():
+    p = nn.Parameter(np.ones(2))
+    assert optim.SGD(p, lr=0.1).param_groups[0]["params"] == [p]
+    assert optim.SGD([{"params": p}], lr=0.1).param_groups[0]["params"] == [p]
+    assert optim.SGD([{"params": (p,)}], lr=0.1).param_groups[0]["params"] == [p]
+    p.grad = np.array([3.0, 4.0])
+    assert nn.utils.clip_grad_norm_(p, 1.0) == pytest.approx(5.0)   # a bare Parameter, as torch
