@@ -657,7 +657,7 @@ def test_module_state_dict_names_and_restores_parameters_and_buffers():
     model.load_state_dict(state)
     for key, value in model.state_dict().items():
         np.testing.assert_array_equal(value, state[key])
-    with pytest.raises(KeyError, match=r"missing \['3.bias'\], unexpected \['3.beta'\]"):
+    with pytest.raises(KeyError, match=r"does not fit Sequential: missing \['3.bias'\], unexpected \['3.beta'\]"):
         model.load_state_dict({**{k: v for k, v in state.items() if k != "3.bias"}, "3.beta": state["3.bias"]})
     with pytest.raises(ValueError, match=r"state_dict\['0.bias'\] has shape \(3,\)"):
         model.load_state_dict({**state, "0.bias": np.zeros(3)})

@@ -267,3 +267,12 @@ def test_a_single_parameter_is_accepted_where_a_list_is():
     assert optim.SGD([{"params": (p,)}], lr=0.1).param_groups[0]["params"] == [p]
     p.grad = np.array([3.0, 4.0])
     assert nn.utils.clip_grad_norm_(p, 1.0) == pytest.approx(5.0)   # a bare Parameter, as torch
+
+
+def test_repr_lists_each_group_as_torch():
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    opt = optim.SGD([{"params": [a], "name": "w"}, {"params": [b], "lr": 0.5}], lr=0.1)
+    group = ("    dampening: 0.0\n    lr: {lr}\n    maximize: False\n    momentum: 0.0\n"
+             "{name}    nesterov: False\n    weight_decay: 0.0\n")
+    assert repr(opt) == ("SGD (\nParameter Group 0\n" + group.format(lr=0.1, name="    name: w\n")
+                         + "Parameter Group 1\n" + group.format(lr=0.5, name="") + ")")
