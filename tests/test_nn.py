@@ -444,10 +444,13 @@ def test_loss_backward_before_forward_is_explained(loss_fn):
     (nn.Tanh(), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
     (nn.ReLU(), np.ones((4, 3)), np.ones(12), r"\(4, 3\)"),
     (nn.BatchNorm1d(3), np.arange(12.0).reshape(4, 3), np.ones((4, 2)), r"\(4, 3\)"),
+    (nn.Sigmoid(), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
+    (nn.LeakyReLU(), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
+    (nn.Dropout(0.5, rng=0), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
 ])
 def test_backward_gradient_of_the_wrong_shape_is_explained(layer, x, g, shape):
     layer(x)
-    with pytest.raises(ValueError, match=f"backward expected a gradient of shape {shape}"):
+    with pytest.raises(ValueError, match=f"^{type(layer).__name__}.backward expected a gradient of shape {shape}"):
         layer.backward(g)
 
 
@@ -706,3 +709,17 @@ def test_clip_grad_norm_without_gradients_returns_zero():
     p = nn.Parameter(np.ones(2))
     p.zero_grad()
     assert nn.utils.clip_grad_norm_([p], 1.0) == 0.0
+
+
+def test_dropout_with_p_one_drops_everything_and_keeps_the_dtype():
+    layer = nn.Dropout(1.0, rng=0)
+    x = np.ones((3, 2), dtype=np.float32)
+    y = layer(x)
+    assert y.dtype == np.float32 and not y.any()
+    assert not layer.backward(np.ones((3, 2), dtype=np.float32)).any()
+
+
+def test_batchnorm_trains_on_a_batch_of_two():
+    layer = nn.BatchNorm1d(2)
+    y = layer(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    np.testing.assert_allclose(y, [[-1.0, -1.0], [1.0, 1.0]], rtol=1e-5)
