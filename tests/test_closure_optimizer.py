@@ -96,8 +96,11 @@ def test_non_finite_gradient_is_a_named_error(method):
 def test_step_needs_a_closure(method):
     f = problems.rosenbrock()
     opt = METHODS[method]([nn.Parameter(f.x0)], f)
-    with pytest.raises(TypeError, match="closure"):
-        opt.step(None)
+    assert opt.needs_closure
+    for call in (opt.step, lambda: opt.step(None)):
+        with pytest.raises(TypeError, match=f"{type(opt).__name__}.step needs a closure that "
+                                            "recomputes the loss and gradients"):
+            call()
 
 
 @pytest.mark.parametrize("method", METHODS)

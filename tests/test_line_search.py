@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from descent import problems
+from descent import nn, optim, problems
 from descent.optim import line_search
 
 
@@ -125,3 +125,40 @@ def test_failed_armijo_stays_put():
     x, g = f.x0, f.grad(f.x0)
     result = line_search.armijo(lambda t: (np.nan, g), f(x), g, -g, max_evals=5)
     assert not result.success and result.step == 0.0 and result.loss == f(x) and result.evals == 5
+
+
+# --------------------------------------------------------------------------- edge cases
+
+def test_strong_wolfe_torch_makes_its_first_trial_even_with_a_negative_budget():
+    f = problems.rosenbrock()
+    x = f.x0
+    g = f.grad(x)
+    calls = []
+
+    def func(t):
+        calls.append(t)
+        return f(x - t * g), f.grad(x - t * g)
+
+    result = line_search.strong_wolfe_torch(func, f(x), g, -g, 1e-3, max_evals=-1)
+    assert calls == [1e-3] and result.evals == 1
+    assert result.step == 1e-3 and result.loss == f(x - 1e-3 * g)
+
+
+def test_a_nan_loss_inside_an_lbfgs_step_is_a_named_floating_point_error():
+    f = problems.rosenbrock()
+    p = nn.Parameter(f.x0)
+    calls = [0]
+
+    def closure():
+        calls[0] += 1
+        if calls[0] == 3:                  # the second trial of the first line search
+            p.grad = np.zeros(2)           # a finite gradient that satisfies the curvature test
+            return float("nan")
+        p.grad = f.grad(p.data)
+        return f(p.data)
+
+    opt = optim.LBFGS([p], line_search_fn="strong_wolfe")
+    with pytest.raises(FloatingPointError,
+                       match=r"LBFGS step 1, iteration 1: the loss is NaN at line-search trial 2 "
+                             r"\(step length t=0.00081"):
+        opt.step(closure)

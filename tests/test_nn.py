@@ -163,14 +163,31 @@ def test_backward_accumulates_until_zero_grad():
     layer(x)
     layer.backward(g)
     np.testing.assert_allclose(layer.weight.grad, 2 * once)
-    layer.zero_grad()
-    assert not layer.weight.grad.any() and not layer.bias.grad.any()
+    kept = layer.weight.grad
+    layer.zero_grad(set_to_none=False)
+    assert layer.weight.grad is kept and not kept.any() and not layer.bias.grad.any()
+    layer.zero_grad()                                 # torch 2's default: set_to_none=True
+    assert layer.weight.grad is None and layer.bias.grad is None
+    layer(x)
+    layer.backward(g)                                 # the next backward starts afresh
+    np.testing.assert_allclose(layer.weight.grad, once)
+    assert layer.weight.grad.dtype == layer.weight.data.dtype
 
 
 # --------------------------------------------------------------------------- against torch
 
-def test_reference_was_made_by_torch():
-    assert str(REF["torch_version"]).startswith("2.")
+def test_reference_inputs_are_the_draws_of_its_generating_script():
+    """The stored inputs are those make_nn_reference.py draws from its seed, in its order: the
+    reference file and the script that made it have not drifted apart."""
+    rng = np.random.default_rng(2024)
+    x, W, b = rng.standard_normal((5, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3)
+    g = rng.standard_normal((5, 3))
+    r = ref("linear")
+    for mine, key in ((x, "x"), (W, "weight"), (b, "bias"), (g, "grad_output")):
+        np.testing.assert_array_equal(mine, r[key])
+    x = rng.standard_normal((6, 5)) * 3
+    x[0, :3] = 0.0
+    np.testing.assert_array_equal(x, ref("activations")["x"])
 
 
 def test_linear_matches_torch():
@@ -361,13 +378,11 @@ def test_relative_error():
 
 @pytest.mark.parametrize("make, match", [
     (lambda: nn.Linear(0, 3), "in_features must be an integer >= 1, got 0"),
-    (lambda: nn.Linear(3, 2.5), "out_features must be an integer, got 2.5"),
     (lambda: nn.Dropout(1.5), r"p must be in \[0, 1\], got 1.5"),
     (lambda: nn.Dropout(-0.1), r"p must be in \[0, 1\], got -0.1"),
     (lambda: nn.BatchNorm1d(3, eps=0.0), r"eps must be in \(0, inf\], got 0.0"),
     (lambda: nn.BatchNorm1d(3, momentum=2.0), r"momentum must be in \[0, 1\], got 2.0"),
     (lambda: nn.BatchNorm1d(0), "num_features must be an integer >= 1, got 0"),
-    (lambda: nn.LeakyReLU("0.1"), "negative_slope must be a real number, got '0.1'"),
     (lambda: nn.MSELoss(reduction="avg"), "reduction must be one of"),
     (lambda: nn.utils.clip_grad_norm_([nn.Parameter([1.0])], -1.0), r"max_norm must be in \[0, inf\]"),
     (lambda: nn.utils.clip_grad_value_([nn.Parameter([1.0])], -1.0), r"clip_value must be in \[0, inf\]"),
@@ -377,10 +392,24 @@ def test_bad_hyperparameters_are_named(make, match):
         make()
 
 
+@pytest.mark.parametrize("make, match", [
+    (lambda: nn.Linear(3, 2.5), r"out_features must be an integer, got 2.5 \(float\)"),
+    (lambda: nn.LeakyReLU("0.1"), r"negative_slope must be a real number, got '0.1' \(str\)"),
+    (lambda: nn.Dropout(None), "p must be a real number, got None"),
+    (lambda: nn.BatchNorm1d(3, momentum=None), "momentum must be a real number, got None"),
+])
+def test_arguments_of_the_wrong_type_are_type_errors(make, match):
+    with pytest.raises(TypeError, match=match):
+        make()
+
+
 @pytest.mark.parametrize("dtype", [np.int64, np.complex128, bool])
-def test_non_float_parameter_is_refused(dtype):
-    with pytest.raises(TypeError, match="Parameter dtype must be a floating type"):
+def test_non_float_parameter_dtype_is_refused(dtype):
+    with pytest.raises(TypeError, match=f"Parameter dtype must be a floating type, got {np.dtype(dtype)}"):
         nn.Parameter(np.zeros(3), dtype=dtype)
+
+
+def test_non_numeric_parameter_data_is_refused():
     with pytest.raises(TypeError, match="Parameter dtype must be a floating type, got <U1"):
         nn.Parameter(["a"])
 
@@ -415,10 +444,13 @@ def test_loss_backward_before_forward_is_explained(loss_fn):
     (nn.Tanh(), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
     (nn.ReLU(), np.ones((4, 3)), np.ones(12), r"\(4, 3\)"),
     (nn.BatchNorm1d(3), np.arange(12.0).reshape(4, 3), np.ones((4, 2)), r"\(4, 3\)"),
+    (nn.Sigmoid(), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
+    (nn.LeakyReLU(), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
+    (nn.Dropout(0.5, rng=0), np.ones((4, 3)), np.ones((3, 4)), r"\(4, 3\)"),
 ])
 def test_backward_gradient_of_the_wrong_shape_is_explained(layer, x, g, shape):
     layer(x)
-    with pytest.raises(ValueError, match=f"backward expected a gradient of shape {shape}"):
+    with pytest.raises(ValueError, match=f"^{type(layer).__name__}.backward expected a gradient of shape {shape}"):
         layer.backward(g)
 
 
@@ -488,3 +520,206 @@ def test_a_loss_call_that_raises_leaves_no_stale_cache_for_backward():
         loss_fn(np.zeros((2, 3)), np.array([0, 3]))
     with pytest.raises(RuntimeError, match="before the loss was computed"):
         loss_fn.backward()
+
+
+# --------------------------------------------------------------------------- torch at the edges
+
+NAN_LAYERS = [("relu", nn.ReLU), ("leaky_relu", lambda: nn.LeakyReLU(0.2)), ("tanh", nn.Tanh),
+              ("sigmoid", nn.Sigmoid)]
+
+
+@pytest.mark.parametrize("name, make", NAN_LAYERS)
+def test_activations_propagate_nan_as_torch(name, make):
+    inputs, r = ref("activations_nan"), ref(f"{name}_nan")
+    layer = make()
+    y = layer(inputs["x"])
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(r["y"]))
+    np.testing.assert_allclose(y, r["y"], rtol=TORCH_RTOL, atol=0)
+    grad_x = layer.backward(inputs["grad_output"])
+    np.testing.assert_array_equal(np.isnan(grad_x), np.isnan(r["grad_x"]))
+    np.testing.assert_allclose(grad_x, r["grad_x"], rtol=TORCH_RTOL, atol=0)
+
+
+@pytest.mark.parametrize("name, loss_cls, inputs", [
+    ("mse", nn.MSELoss, ("output", "target")),
+    ("cross_entropy", nn.CrossEntropyLoss, ("logits", "labels")),
+    ("bce", nn.BCEWithLogitsLoss, ("logits", "target")),
+])
+def test_losses_with_reduction_none_match_torch(name, loss_cls, inputs):
+    r = ref(f"{name}_none")
+    loss_fn = loss_cls(reduction="none")
+    per_item = loss_fn(r[inputs[0]], r[inputs[1]])
+    assert per_item.shape == r["loss"].shape
+    assert_close(per_item, r["loss"])
+    assert_close(loss_fn.backward(r["weights"]), r["grad"])
+    # the default upstream gradient is ones: the gradient of the per-item losses' sum
+    total = loss_cls(reduction="sum")
+    total(r[inputs[0]], r[inputs[1]])
+    assert_close(loss_fn.backward(), total.backward())
+    with pytest.raises(ValueError, match=r"grad_output of shape .* got \(2,\)"):
+        loss_fn.backward(np.ones(2))
+
+
+@pytest.mark.parametrize("reduction, factor", [("mean", 3.0), ("sum", -0.5)])
+def test_loss_backward_scales_by_a_scalar_upstream_gradient(reduction, factor):
+    loss_fn = nn.MSELoss(reduction=reduction)
+    output, target = np.array([[1.0, 2.0], [0.5, -1.0]]), np.zeros((2, 2))
+    loss_fn(output, target)
+    plain = loss_fn.backward()
+    np.testing.assert_allclose(loss_fn.backward(factor), factor * plain, rtol=1e-15)
+    with pytest.raises(ValueError, match="expected a scalar grad_output"):
+        loss_fn.backward(np.ones(3))
+
+
+HANDED_OUT = [
+    ("Linear", lambda: nn.Linear(3, 3, rng=0)),
+    ("ReLU", nn.ReLU), ("LeakyReLU", nn.LeakyReLU), ("Tanh", nn.Tanh), ("Sigmoid", nn.Sigmoid),
+    ("Dropout", lambda: nn.Dropout(0.3, rng=0)),
+    ("Dropout eval", lambda: nn.Dropout(0.3, rng=0).eval()),
+    ("BatchNorm1d", lambda: nn.BatchNorm1d(3)),
+    ("BatchNorm1d no affine", lambda: nn.BatchNorm1d(3, affine=False)),
+    ("BatchNorm1d eval", lambda: nn.BatchNorm1d(3, affine=False).eval()),
+]
+
+
+@pytest.mark.parametrize("name, make", HANDED_OUT)
+def test_no_layer_hands_out_an_array_it_reads_in_backward(name, make):
+    rng = np.random.default_rng(1)
+    x, g = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    untouched = make()
+    untouched(x.copy())
+    expected = untouched.backward(g)
+    layer = make()
+    y = layer(x.copy())
+    y *= 2.0  # the caller owns y
+    y[0] = np.nan
+    np.testing.assert_array_equal(layer.backward(g), expected)
+
+
+def test_tanh_backward_survives_an_in_place_change_of_its_output():
+    layer = nn.Tanh()
+    y = layer(np.array([0.5]))
+    y *= 2
+    assert layer.backward(np.array([1.0]))[0] == pytest.approx(1 - np.tanh(0.5) ** 2)  # 0.786
+
+
+def test_modules_keep_their_dtype():
+    x32 = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
+    drop = nn.Dropout(0.5, rng=0)
+    assert drop(x32).dtype == np.float32 and drop.backward(x32).dtype == np.float32
+    bn = nn.BatchNorm1d(4, dtype=np.float32)
+    for _ in range(2):
+        assert bn(x32).dtype == np.float32
+    assert bn.running_mean.dtype == np.float32 and bn.running_var.dtype == np.float32
+    model = nn.Sequential(nn.Linear(4, 5, dtype=np.float32, rng=0), nn.Tanh(), nn.Sigmoid(),
+                          nn.ReLU(), nn.LeakyReLU(), nn.Linear(5, 3, dtype=np.float32, rng=1))
+    loss_fn = nn.CrossEntropyLoss()
+    out = model(x32)
+    assert out.dtype == np.float32
+    loss_fn(out, np.array([0, 1, 2, 0, 1, 2]))
+    assert model.backward(loss_fn.backward()).dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+    mse = nn.MSELoss()
+    mse(out, np.zeros((6, 3)))                     # a float64 target follows the output
+    assert mse.backward().dtype == np.float32
+    assert nn.Linear(2, 1, dtype=np.float32)(np.array([[1, 2]])).dtype == np.float32  # integers convert
+
+
+@pytest.mark.parametrize("layer", [nn.Linear(4, 2, dtype=np.float32), nn.BatchNorm1d(4, dtype=np.float32)])
+def test_mixing_floating_dtypes_is_refused_as_torch(layer):
+    name = type(layer).__name__
+    with pytest.raises(TypeError, match=f"{name} has float32 parameters, got float64 input"):
+        layer(np.ones((3, 4)))
+    if isinstance(layer, nn.BatchNorm1d):
+        assert layer.running_mean.dtype == np.float32
+        np.testing.assert_array_equal(layer.running_mean, np.zeros(4))
+
+
+def test_parameter_grad_assignment_is_checked():
+    p = nn.Parameter(np.zeros((2, 3), dtype=np.float32))
+    p.grad = np.ones((2, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"grad must have its shape \(2, 3\), got \(3, 2\)"):
+        p.grad = np.ones((3, 2), dtype=np.float32)
+    with pytest.raises(TypeError, match="grad must have its dtype float32, got float64"):
+        p.grad = np.ones((2, 3))
+    p.grad = None
+    assert p.grad is None
+
+
+def test_module_state_dict_names_and_restores_parameters_and_buffers():
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2, rng=1))
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
+                           "1.running_var", "3.weight", "3.bias"]  # torch's names, less num_batches_tracked
+    assert state["0.weight"] is not model[0].weight.data  # copies
+    x = np.random.default_rng(0).standard_normal((8, 3))
+    for p in model.parameters():
+        p.data += 1.0
+    model(x)  # moves the running statistics
+    assert not np.array_equal(model[1].running_mean, state["1.running_mean"])
+    model.load_state_dict(state)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, state[key])
+    with pytest.raises(KeyError, match=r"does not fit Sequential: missing \['3.bias'\], unexpected \['3.beta'\]"):
+        model.load_state_dict({**{k: v for k, v in state.items() if k != "3.bias"}, "3.beta": state["3.bias"]})
+    with pytest.raises(ValueError, match=r"state_dict\['0.bias'\] has shape \(3,\)"):
+        model.load_state_dict({**state, "0.bias": np.zeros(3)})
+
+
+def test_gradcheck_module_refuses_float32_instead_of_misleading():
+    layer = nn.Linear(4, 3, dtype=np.float32, rng=0)
+    with pytest.raises(TypeError, match="gradcheck_module needs float64 parameters, got float32"):
+        nn.gradcheck_module(layer, np.ones((2, 4)))
+    errors = nn.gradcheck_module(nn.Linear(4, 3, rng=0), np.ones((2, 4)), rng=1)
+    assert max(errors.values()) < FD_TOL
+
+
+def test_accumulate_converts_a_first_gradient_to_the_parameter_dtype():
+    p = nn.Parameter(np.zeros(3, dtype=np.float32))
+    p.zero_grad()
+    p.accumulate(np.ones(3))                        # float64 in
+    assert p.grad.dtype == np.float32
+    p.accumulate(np.ones(3))
+    np.testing.assert_array_equal(p.grad, [2.0, 2.0, 2.0])
+    p.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(p.grad, np.zeros(3))
+    p.zero_grad()                                   # the default, as torch 2: None
+    assert p.grad is None
+
+
+class Blocks(nn.Module):
+    """A module that keeps its layers in a list attribute, not in a Sequential."""
+
+    def __init__(self):
+        self.blocks = [nn.Linear(2, 2, rng=0), nn.BatchNorm1d(2)]
+
+
+def test_state_dict_names_modules_held_in_a_list():
+    model = Blocks()
+    state = model.state_dict()
+    assert list(state) == ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+                           "blocks.1.running_mean", "blocks.1.running_var"]
+    with pytest.raises(KeyError, match=r"missing \['blocks.1.running_var'\], unexpected \[\]"):
+        model.load_state_dict({k: v for k, v in state.items() if k != "blocks.1.running_var"})
+    with pytest.raises(KeyError, match=r"missing \[\], unexpected \['extra'\]"):
+        model.load_state_dict({**state, "extra": np.zeros(1)})
+
+
+def test_clip_grad_norm_without_gradients_returns_zero():
+    p = nn.Parameter(np.ones(2))
+    p.zero_grad()
+    assert nn.utils.clip_grad_norm_([p], 1.0) == 0.0
+
+
+def test_dropout_with_p_one_drops_everything_and_keeps_the_dtype():
+    layer = nn.Dropout(1.0, rng=0)
+    x = np.ones((3, 2), dtype=np.float32)
+    y = layer(x)
+    assert y.dtype == np.float32 and not y.any()
+    assert not layer.backward(np.ones((3, 2), dtype=np.float32)).any()
+
+
+def test_batchnorm_trains_on_a_batch_of_two():
+    layer = nn.BatchNorm1d(2)
+    y = layer(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    np.testing.assert_allclose(y, [[-1.0, -1.0], [1.0, 1.0]], rtol=1e-5)

@@ -569,13 +569,7 @@ FIT_SETTINGS = {
     "SGDScheduleFree": dict(lr=0.05), "AdamWScheduleFree": dict(lr=0.05),
     "Prodigy": dict(), "SAM": dict(base_optimizer=optim.SGD, lr=0.05, momentum=0.9),
 }
-FIT_PARAMS = [pytest.param(n, marks=pytest.mark.xfail(
-    strict=True, raises=TypeError,
-    reason="train.fit builds the closure for optimizers with needs_closure (issue 10)"))
-    if n == "SAM" else n for n in NAMES]
-
-
-@pytest.mark.parametrize("name", FIT_PARAMS)
+@pytest.mark.parametrize("name", NAMES)
 def test_fit_drives_each_new_optimizer(name):
     model, X, y = regression()
     opt = getattr(optim, name)(model.parameters(), **FIT_SETTINGS[name])

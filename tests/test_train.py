@@ -179,3 +179,114 @@ def test_evaluations_to_tolerance_stops_when_the_method_stalls():
     f = problems.quadratic(condition_number=10.0)
     count, x = train.evaluations_to_tolerance(f, lambda p: optim.SGD(p, lr=0.0), budget=10_000)
     assert count is None and np.array_equal(x, f.x0)
+
+
+# --------------------------------------------------------------------------- one loop for every method
+
+class Recorder(nn.Module):
+    """The identity, remembering every batch it sees (to observe the order fit visits samples)."""
+
+    def __init__(self, inner):
+        self.inner, self.seen = inner, []
+
+    def forward(self, x):
+        self.seen.append(np.array(x[:, 0]))
+        return self.inner(x)
+
+    def backward(self, grad_output):
+        return self.inner.backward(grad_output)
+
+
+def test_fit_shuffles_the_samples_anew_every_epoch():
+    X = np.column_stack([np.arange(12.0), np.ones(12)])
+    y = np.arange(12) % 3
+    model = Recorder(nn.Linear(2, 3, rng=0))
+    train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01), X, y,
+              epochs=4, batch_size=4, seed=3)
+    epochs = [np.concatenate(model.seen[i:i + 3]) for i in range(0, 12, 3)]
+    for order in epochs:
+        np.testing.assert_array_equal(np.sort(order), np.arange(12.0))  # every sample once
+    assert len({tuple(order) for order in epochs}) == 4                  # a new order each epoch
+    assert not np.array_equal(epochs[0], np.arange(12.0))
+
+
+def test_fit_drives_closure_optimizers_on_the_full_batch_by_default():
+    X, y = data.linear_regression(n=60, d=3, noise=0.1, seed=0)
+    model = nn.Linear(3, 1, rng=1)
+    opt = optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe")
+    history = train.fit(model, nn.MSELoss(), opt, X, y, epochs=3)
+    assert history.steps == 3                                     # one step per epoch
+    A = np.column_stack([X, np.ones(len(X))])
+    best = np.linalg.lstsq(A, y, rcond=None)[0]
+    fitted = np.concatenate([model.weight.data.ravel(), model.bias.data])
+    np.testing.assert_allclose(fitted, best.ravel(), rtol=1e-6, atol=1e-8)
+    assert history.loss[0] > 10 * history.loss[-1]
+    # the same steps written by hand
+    twin = nn.Linear(3, 1, rng=1)
+    opt_twin = optim.LBFGS(twin.parameters(), line_search_fn="strong_wolfe")
+    loss_fn = nn.MSELoss()
+
+    def closure():
+        opt_twin.zero_grad()
+        loss = loss_fn(twin(X), y)
+        twin.backward(loss_fn.backward())
+        return loss
+
+    first_losses = [opt_twin.step(closure) for _ in range(3)]
+    np.testing.assert_allclose(history.loss, first_losses, rtol=1e-12)
+    np.testing.assert_allclose(twin.weight.data, model.weight.data, rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p, H: optim.Newton(p, hessian=lambda x: H),
+    lambda p, H: optim.NewtonCG(p),
+    lambda p, H: optim.BFGS(p),
+])
+def test_fit_drives_every_closure_method_downhill(make):
+    X, y = data.linear_regression(n=40, d=2, seed=3)
+    A = np.column_stack([X, np.ones(len(X))])
+    hessian = 2 * A.T @ A / len(X)        # of the mean squared error in (w₁, w₂, b)
+    model = nn.Linear(2, 1, rng=0)
+    history = train.fit(model, nn.MSELoss(), make(model.parameters(), hessian), X, y, epochs=4)
+    assert history.steps == 4 and history.loss[-1] < 0.1 * history.loss[0]
+
+
+def test_fit_refuses_clipping_with_a_line_search_method():
+    X, y = data.linear_regression(n=20, d=2, seed=0)
+    model = nn.Linear(2, 1)
+    with pytest.raises(ValueError, match="clip_grad_norm=1.0 cannot be used with LBFGS"):
+        train.fit(model, nn.MSELoss(), optim.LBFGS(model.parameters()), X, y, clip_grad_norm=1.0)
+
+
+def test_nan_weights_stop_fit_instead_of_training_on_with_frozen_weights():
+    X, y = data.spirals(n_per_class=20, seed=0)
+    model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.ReLU(), nn.Linear(8, 3, rng=1))
+    model[0].weight.data[0, 0] = np.nan
+    with pytest.raises(train.NonFiniteLossError, match="loss is nan at step 1"):
+        train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), X, y,
+                  epochs=2)
+
+
+def test_lr_find_restores_running_statistics_and_modes():
+    X, y = data.linear_regression(n=200, d=3, seed=0)
+    model = nn.Sequential(nn.Linear(3, 8, rng=0), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 1, rng=1))
+    model.eval()
+    before = model.state_dict()
+    with np.errstate(over="ignore", invalid="ignore"):
+        train.lr_find(model, nn.MSELoss(), optim.SGD, X, y, start_lr=1e-4, end_lr=1e3, steps=60)
+    assert not model.training and not model[1].training
+    after = model.state_dict()
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key])
+
+
+def test_levenberg_marquardt_has_no_learning_rate():
+    def residuals(x):
+        return np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
+
+    def jacobian(x):
+        return np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
+
+    opt = optim.LevenbergMarquardt([nn.Parameter([-1.2, 1.0])], residuals, jacobian)
+    assert "lr" not in opt.param_groups[0] and opt.lr is None
+    assert "lr" not in repr(opt)

@@ -2,7 +2,7 @@ import ipywidgets
 import numpy as np
 import matplotlib.pyplot as plt
 
-from descent import problems, widgets
+from descent import optim, problems, train, widgets
 
 
 def test_lr_explorer_builds_its_sliders_and_redraws_without_a_front_end():
@@ -12,12 +12,17 @@ def test_lr_explorer_builds_its_sliders_and_redraws_without_a_front_end():
     names = [child.description for child in demo.children if hasattr(child, "description")]
     assert names[:4] == ["η", "start θ₁", "start θ₂", "steps"]
     demo.children[0].value = 0.1
+    demo.children[1].value = -1.0
     demo.update()
+    ax = plt.gcf().axes[0]
+    expected = train.minimize(f, optim.SGD, x0=[-1.0, 1.0], steps=20, lr=0.1)
+    path = next(line for line in ax.get_lines() if line.get_label() == "SGD (η=0.1)")
+    np.testing.assert_array_equal(np.column_stack(path.get_data()), expected)  # the new rate and start
+    assert f"f = {f(expected[-1]):.3g} after 20 steps" in ax.get_title()
     plt.close("all")
 
 
 def test_start_explorer_draws_every_method_from_the_slider_start():
-    from descent import optim
     f = problems.rosenbrock()
     demo = widgets.start_explorer(f, {"GD": (optim.SGD, {"lr": 1e-3}),
                                       "Newton": (optim.Newton, {"hessian": f.hessian,
@@ -27,6 +32,12 @@ def test_start_explorer_draws_every_method_from_the_slider_start():
     assert names[:3] == ["start θ₁", "start θ₂", "steps"]
     demo.children[0].value = 0.5
     demo.update()
+    ax = plt.gcf().axes[0]
+    starts = [line.get_xydata()[0] for line in ax.get_lines() if line.get_label() in ("GD", "Newton")]
+    assert len(starts) == 2
+    for start in starts:
+        np.testing.assert_array_equal(start, [0.5, demo.children[1].value])  # both from the slider
+    assert "f after 5 steps: GD: " in ax.get_title()
     plt.close("all")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 _shared = np.random.default_rng(0)
 
 
-def seed(n):
+def seed(n) -> None:
     """Reseed the shared generator, so that code that passes no ``rng=`` is reproducible."""
     global _shared
     _shared = np.random.default_rng(n)

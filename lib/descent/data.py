@@ -13,7 +13,8 @@ def xor():
     return X, np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def linear_regression(n=100, d=1, noise=0.1, seed=0, *, return_coef=False):
+def linear_regression(n: int = 100, d: int = 1, noise: float = 0.1, seed: int = 0, *,
+                      return_coef: bool = False):
     """y = X w + b + noise·ε with X, ε ~ N(0, 1), w ~ N(0, 1) of shape (d, 1) and b ~ N(0, 1).
 
     Returns X (n, d) and y (n, 1); with ``return_coef=True`` also the true w (d, 1) and b.
@@ -27,7 +28,7 @@ def linear_regression(n=100, d=1, noise=0.1, seed=0, *, return_coef=False):
     return (X, y, w, b) if return_coef else (X, y)
 
 
-def spirals(n_per_class=100, classes=3, noise=0.2, seed=0):
+def spirals(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int = 0):
     """Interleaved spirals in the plane (the CS231n toy set): X (n·classes, 2), y int labels.
 
     Class k's points lie at radius r ∈ [0, 1] and angle 4r + 2πk/classes, plus noise on the angle.
@@ -44,7 +45,7 @@ def spirals(n_per_class=100, classes=3, noise=0.2, seed=0):
     return X, labels.astype(np.int64)
 
 
-def moons(n=200, noise=0.1, seed=0):
+def moons(n: int = 200, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles (scikit-learn's ``make_moons``): X (n, 2), y int labels."""
     from sklearn.datasets import make_moons
     X, y = make_moons(n_samples=check_int("n", n, low=2), noise=check_real("noise", noise, low=0.0),
@@ -52,7 +53,7 @@ def moons(n=200, noise=0.1, seed=0):
     return X.astype(np.float64), y.astype(np.int64)
 
 
-def train_test_split(X, y, test_size=0.2, seed=0):
+def train_test_split(X, y, test_size: float = 0.2, seed: int = 0):
     """Shuffle with ``seed`` and split: X_train, X_test, y_train, y_test (test_size a fraction)."""
     check_real("test_size", test_size, low=0.0, high=1.0, low_open=True, high_open=True)
     X, y = np.asarray(X), np.asarray(y)
@@ -64,7 +65,7 @@ def train_test_split(X, y, test_size=0.2, seed=0):
     return X[train], X[test], y[train], y[test]
 
 
-def digits(test_size=0.2, seed=0):
+def digits(test_size: float = 0.2, seed: int = 0):
     """Real handwritten digits: 1797 8×8 images from UCI, shipped inside scikit-learn.
 
     Pixels are scaled from 0–16 to [0, 1] and flattened to 64 features; labels are 0–9.

@@ -14,9 +14,16 @@ class Problem:
 
     Attributes: ``name``, ``dim``, ``x0`` (a standard start), ``x_star`` (a minimizer),
     ``f_star`` (the minimum), ``bounds`` ((xmin, xmax), (ymin, ymax)) for 2-D plots.
+    Some problems add their own: ``quadratic`` its matrix ``A`` and extreme eigenvalues ``L``
+    and ``mu``; ``himmelblau`` its four ``minima``.
     """
 
-    def __init__(self, name, value, grad, hessian, x0, x_star, bounds):
+    A: np.ndarray
+    L: float
+    mu: float
+    minima: np.ndarray
+
+    def __init__(self, name, value, grad, hessian, x0, x_star, bounds) -> None:
         self.name = name
         self._value, self._grad, self._hessian = value, grad, hessian
         self.x0 = np.asarray(x0, dtype=np.float64)
@@ -50,11 +57,11 @@ class Problem:
         """∇²f(x) v, shape (dim,)."""
         return self.hessian(x) @ np.asarray(v, dtype=np.float64)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Problem {self.name}, dim={self.dim}>"
 
 
-def quadratic(condition_number=None, dim=2, angle=0.0):
+def quadratic(condition_number: float | None = None, dim: int = 2, angle: float = 0.0):
     """f(x) = ½ xᵀAx, with the eigenvalues of A spread geometrically from μ = 1 to L = κ.
 
     κ = ``condition_number`` defaults to 10 (to 1 for dim = 1, where A = [[1]]). ``angle`` (radians, 2-D only) rotates the eigenvectors away from the axes. Minimum 0 at 0.
@@ -87,7 +94,7 @@ def quadratic(condition_number=None, dim=2, angle=0.0):
     return problem
 
 
-def rosenbrock(dim=2, a=1.0, b=100.0):
+def rosenbrock(dim: int = 2, a: float = 1.0, b: float = 100.0):
     """f(x) = Σ_{i<n} b(x_{i+1} − x_i²)² + (a − x_i)²  (Rosenbrock 1960).
 
     Minimum 0 at (a, a², …) — all ones for a = 1; start (−1.2, 1, −1.2, 1, …).
@@ -136,7 +143,7 @@ def rosenbrock(dim=2, a=1.0, b=100.0):
         hv[1:] += off * v[:-1]
         return hv
 
-    problem.hessian_vector = hessian_vector
+    problem.hessian_vector = hessian_vector  # type: ignore[method-assign]  # O(n), not H @ v
     return problem
 
 

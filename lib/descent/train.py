@@ -4,16 +4,23 @@
 follows an optimizer on a test problem from ``descent.problems``; ``lr_find`` runs the
 learning-rate range test.
 """
+from __future__ import annotations
+
 import math
 import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from descent._checks import check_int, check_real
-from descent.nn.losses import CrossEntropyLoss
-from descent.nn.module import Parameter
+from descent.nn.losses import CrossEntropyLoss, Loss
+from descent.nn.module import Module, Parameter
 from descent.nn.utils import clip_grad_norm_
+from descent.optim.optimizer import Optimizer
+
+DEFAULT_BATCH_SIZE = 32
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -30,8 +37,14 @@ class History:
     """
 
     fields = ("loss", "lr", "grad_norm", "epoch_loss", "val_loss", "val_accuracy")
+    loss: Any
+    lr: Any
+    grad_norm: Any
+    epoch_loss: Any
+    val_loss: Any
+    val_accuracy: Any
 
-    def __init__(self):
+    def __init__(self) -> None:
         for name in self.fields:
             setattr(self, name, [])
 
@@ -45,7 +58,7 @@ class History:
     def steps(self):
         return len(self.loss)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         last = f", last epoch loss {self.epoch_loss[-1]:.4g}" if len(self.epoch_loss) else ""
         return f"History({self.steps} steps, {len(self.epoch_loss)} epochs{last})"
 
@@ -59,8 +72,8 @@ def _check_data(X, y):
     return X, y
 
 
-def _global_norm(params):
-    return math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params))
+def _global_norm(params: list[Parameter]) -> float:
+    return math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params if p.grad is not None))
 
 
 def evaluate(model, loss_fn, X, y):
@@ -75,28 +88,47 @@ def evaluate(model, loss_fn, X, y):
     return loss, accuracy
 
 
-def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_grad_norm=None,
-        validation=None, callbacks=(), progress=None):
+def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epochs: int = 20,
+        batch_size: int | None | str = "auto", seed: int = 0,
+        clip_grad_norm: float | None = None,
+        validation: tuple[Any, Any] | None = None, callbacks: Iterable[Any] = (),
+        progress: bool | None = None) -> History:
     """Train ``model`` with ``optimizer`` on mini-batches of (X, y) and return a ``History``.
 
-    Each epoch visits the samples in an order shuffled by a generator seeded with ``seed``
-    (``batch_size=None`` is full-batch gradient descent). One step: forward, loss, backward,
-    optional clipping of the gradients' joint norm to ``clip_grad_norm``, ``optimizer.step()``.
+    Each epoch visits the samples in a new order, shuffled by a generator seeded with ``seed``.
+    ``batch_size``: a number of samples, None for the full batch, or "auto" (the default): 32,
+    or the full batch for an optimizer that needs a closure (``optimizer.needs_closure``:
+    L-BFGS, Newton, …, whose line searches and curvature pairs assume one fixed function).
+
+    One step is the same for every method: a closure over the current batch runs zero_grad,
+    forward, loss, backward and the optional clipping of the gradients' joint norm to
+    ``clip_grad_norm``, and returns the loss. A first-order optimizer gets ``step()`` after one
+    call of it; an optimizer that needs a closure gets ``step(closure)`` and calls it as often as
+    it needs (its steps cannot be clipped: the gradient would no longer be the loss's).
+    The history records the loss and gradient norm of a step's first evaluation.
     ``validation=(X_val, y_val)`` is evaluated after every epoch. At the end of every epoch each
     callback gets ``on_epoch_end(history)`` (for example ``schedules.ReduceLROnPlateau``), or is
     called with the history if it is a plain function. ``progress``: True shows a progress bar,
     False never, None (default) only when the output is a terminal.
 
-    A loss that is inf or nan stops training with ``NonFiniteLossError``, naming the step, the
-    rate and the last finite loss. An optimizer with ``train()`` and ``eval()`` (the schedule-free
-    methods) is put in training mode for the steps and in evaluation mode for validation and at
-    the end, so that the model is validated and left with the averaged weights.
+    A loss that is inf or nan at the start of a step stops training with
+    ``NonFiniteLossError``, naming the step, the rate and the last finite loss. An optimizer with
+    ``train()`` and ``eval()`` (the schedule-free methods) is put in training mode for the steps
+    and in evaluation mode for validation and at the end, so that the model is validated and left
+    with the averaged weights.
     """
     X, y = _check_data(X, y)
     epochs = check_int("epochs", epochs, low=1)
+    needs_closure = bool(getattr(optimizer, "needs_closure", False))
+    if batch_size == "auto":
+        batch_size = None if needs_closure else DEFAULT_BATCH_SIZE
     batch_size = len(X) if batch_size is None else check_int("batch_size", batch_size, low=1)
     if clip_grad_norm is not None:
         check_real("clip_grad_norm", clip_grad_norm, low=0.0, low_open=True)
+        if needs_closure:
+            raise ValueError(f"clip_grad_norm={clip_grad_norm!r} cannot be used with "
+                             f"{type(optimizer).__name__}: its line search needs the loss's own "
+                             "gradient; leave clip_grad_norm=None")
     if validation is not None:
         validation = _check_data(*validation)
     params = model.parameters()
@@ -114,20 +146,34 @@ def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_
             for start in range(0, len(X), batch_size):
                 batch = order[start:start + batch_size]
                 lr = optimizer.lr
-                optimizer.zero_grad()
-                loss = loss_fn(model(X[batch]), y[batch])
-                if not math.isfinite(loss):
-                    last = f"{history.loss[-1]:.6g}" if history.loss else "none (the first step)"
-                    raise NonFiniteLossError(
-                        f"loss is {loss} at step {history.steps + 1} (epoch {epoch + 1}) with "
-                        f"lr={lr:g}; last finite loss: {last}. Lower the learning rate or clip "
-                        "the gradients (clip_grad_norm=...).")
-                model.backward(loss_fn.backward())
-                norm = (clip_grad_norm_(params, clip_grad_norm) if clip_grad_norm is not None
-                        else _global_norm(params))
-                optimizer.step()
+                rate = math.nan if lr is None else lr
+                X_batch, y_batch = X[batch], y[batch]
+                first: list[tuple[float, float]] = []
+
+                def closure() -> float:
+                    optimizer.zero_grad()
+                    loss = loss_fn(model(X_batch), y_batch)
+                    if not first and not math.isfinite(loss):
+                        last = f"{history.loss[-1]:.6g}" if history.loss else "none (the first step)"
+                        raise NonFiniteLossError(
+                            f"loss is {loss} at step {history.steps + 1} (epoch {epoch + 1}) with "
+                            f"lr={rate:g}; last finite loss: {last}. Lower the learning rate or "
+                            "clip the gradients (clip_grad_norm=...).")
+                    model.backward(loss_fn.backward())
+                    norm = (clip_grad_norm_(params, clip_grad_norm) if clip_grad_norm is not None
+                            else _global_norm(params))
+                    if not first:
+                        first.append((loss, norm))
+                    return loss
+
+                if needs_closure:
+                    optimizer.step(closure)
+                else:
+                    closure()
+                    optimizer.step()
+                loss, norm = first[0]
                 history.loss.append(loss)
-                history.lr.append(lr)
+                history.lr.append(rate)
                 history.grad_norm.append(norm)
                 epoch_losses.append(loss)
                 bar.update(1)
@@ -149,7 +195,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs=20, batch_size=32, seed=0, clip_
     return history.finish()
 
 
-def _optimizer_mode(optimizer, mode):
+def _optimizer_mode(optimizer: Optimizer, mode: str) -> None:
     """Call ``optimizer.train()`` or ``.eval()`` if it has them (schedule-free methods: the
     parameters hold the training point y in one mode and the averaged weights x in the other)."""
     switch = getattr(optimizer, mode, None)
@@ -157,7 +203,7 @@ def _optimizer_mode(optimizer, mode):
         switch()
 
 
-def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):
+def minimize(f, optimizer, x0=None, steps: int = 100, **hyperparameters):
     """Follow ``optimizer`` on the test problem ``f`` and return the path, shape (steps + 1, dim).
 
     ``optimizer`` is an optimizer class (``optim.SGD``, ``optim.Adam``, ``optim.LBFGS``, …),
@@ -171,7 +217,7 @@ def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):
     opt = optimizer([theta], **hyperparameters)
 
     def closure():
-        theta.grad[...] = f.grad(theta.data)
+        theta.grad = f.grad(theta.data).astype(theta.data.dtype, copy=False)
         return f(theta.data)
 
     path = [theta.data.copy()]
@@ -180,14 +226,14 @@ def minimize(f, optimizer, x0=None, steps=100, **hyperparameters):
             opt.step(closure)
         if not np.all(np.isfinite(theta.data)):
             warnings.warn(f"{type(opt).__name__} left the finite numbers at step {step + 1} "
-                          f"(lr={opt.lr:g}); the path stops at step {step}", RuntimeWarning,
+                          f"(lr={opt.lr}); the path stops at step {step}", RuntimeWarning,
                           stacklevel=2)
             break
         path.append(theta.data.copy())
     return np.array(path)
 
 
-def evaluations_to_tolerance(f, make_optimizer, budget=10_000, tolerance=1e-8):
+def evaluations_to_tolerance(f, make_optimizer, budget: int = 10_000, tolerance: float = 1e-8):
     """How many evaluations of f (closure calls) a method needs before ‖∇f‖₂ < ``tolerance``.
 
     ``make_optimizer(params)`` builds the optimizer on one parameter at ``f.x0``; ``step(closure)``
@@ -201,7 +247,7 @@ def evaluations_to_tolerance(f, make_optimizer, budget=10_000, tolerance=1e-8):
     norms = []
 
     def closure():
-        theta.grad[...] = f.grad(theta.data)
+        theta.grad = f.grad(theta.data).astype(theta.data.dtype, copy=False)
         norms.append(float(np.linalg.norm(theta.grad)))
         return f(theta.data)
 
@@ -220,7 +266,7 @@ class LRFinderResult:
     ``steepest`` (the rate where the smoothed loss falls fastest per decade) and
     ``min_loss_lr`` (the rate of the lowest smoothed loss; a tenth of it is a common pick)."""
 
-    def __init__(self, lrs, losses, smoothed):
+    def __init__(self, lrs, losses, smoothed) -> None:
         self.lrs, self.losses, self.smoothed = np.asarray(lrs), np.asarray(losses), np.asarray(smoothed)
         self.min_loss_lr = float(self.lrs[np.argmin(self.smoothed)])
         best = int(np.argmin(self.smoothed))
@@ -230,18 +276,22 @@ class LRFinderResult:
         else:
             self.steepest = float(self.lrs[0])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"LRFinderResult({len(self.lrs)} steps, steepest={self.steepest:.3g}, "
                 f"min_loss_lr={self.min_loss_lr:.3g})")
 
 
-def lr_find(model, loss_fn, optimizer, X, y, start_lr=1e-7, end_lr=10.0, steps=100,
-            batch_size=32, seed=0, smoothing=0.98, divergence=4.0, **hyperparameters):
+def lr_find(model, loss_fn, optimizer, X, y, start_lr: float = 1e-7, end_lr: float = 10.0,
+            steps: int = 100,
+            batch_size: int = 32, seed: int = 0, smoothing: float = 0.98, divergence: float = 4.0,
+            **hyperparameters):
     """The learning-rate range test in its geometric, smoothed-loss form (Smith 2018, as in
     fastai; Smith 2017 raised the rate linearly and read the accuracy): train for ``steps``
     mini-batches while the rate grows geometrically from ``start_lr`` to ``end_lr``, η_k = start·(end/start)^(k/(steps−1)),
     and record the loss. Stops early once the smoothed loss exceeds ``divergence`` times its
-    minimum or is not finite. The model's parameters are restored afterwards.
+    minimum or is not finite. The model is restored afterwards: its parameters and buffers
+    (``state_dict``, BatchNorm1d's running statistics included) and each module's train/eval
+    mode; its gradients are reset (to None).
 
     The smoothed loss is a bias-corrected exponential moving average with factor ``smoothing``.
     """
@@ -252,7 +302,8 @@ def lr_find(model, loss_fn, optimizer, X, y, start_lr=1e-7, end_lr=10.0, steps=1
     check_real("smoothing", smoothing, low=0.0, high=1.0, high_open=True)
     check_real("divergence", divergence, low=1.0, low_open=True)
     params = model.parameters()
-    saved = [p.data.copy() for p in params]
+    saved = model.state_dict()
+    modes = [(module, module.training) for module in model.modules()]
     ratio = end_lr / start_lr
     opt = optimizer(params, lr=lambda t: start_lr * ratio ** (t / (steps - 1)), **hyperparameters)
     rng = np.random.default_rng(seed)
@@ -283,9 +334,10 @@ def lr_find(model, loss_fn, optimizer, X, y, start_lr=1e-7, end_lr=10.0, steps=1
             if value > divergence * best:
                 break
     finally:
-        for p, data in zip(params, saved):
-            p.data[...] = data
-            p.grad[...] = 0.0
+        model.load_state_dict(saved)
+        for module, training in modes:
+            module.training = training
+        model.zero_grad()
     if len(lrs) < 2:
         raise NonFiniteLossError(f"the loss was not finite from the first rate {start_lr:g}: "
                                  "lower start_lr")

@@ -136,6 +136,40 @@ for name, max_norm, norm_type in [("l2", 1.0, 2.0), ("l1", 2.5, 1.0), ("inf", 0.
     record(f"clip_{name}", max_norm=max_norm, norm_type=norm_type, total=total,
            clipped0=params[0].grad, clipped1=params[1].grad)
 
+# Activations on inputs with NaN entries: torch propagates NaN forward, and ReLU's gradient
+# passes through a NaN unmasked (its backward zeroes only where the output is <= 0).
+x = rng.standard_normal((3, 4))
+x[0, 1], x[2, :] = np.nan, np.nan
+g = rng.standard_normal((3, 4))
+record("activations_nan", x=x, grad_output=g)
+for name, layer in [("relu", torch.nn.ReLU()), ("leaky_relu", torch.nn.LeakyReLU(0.2)),
+                    ("tanh", torch.nn.Tanh()), ("sigmoid", torch.nn.Sigmoid())]:
+    xt = t(x, True)
+    y = layer(xt)
+    y.backward(t(g))
+    record(f"{name}_nan", y=y, grad_x=xt.grad)
+
+# Losses with reduction="none": per-item losses, backpropagated with an upstream gradient w.
+output, target = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+w = rng.standard_normal((5, 3))
+ot = t(output, True)
+loss = torch.nn.MSELoss(reduction="none")(ot, t(target))
+loss.backward(t(w))
+record("mse_none", output=output, target=target, weights=w, loss=loss, grad=ot.grad)
+
+logits, labels, w = rng.standard_normal((5, 4)) * 3, rng.integers(0, 4, 5), rng.standard_normal(5)
+lt = t(logits, True)
+loss = torch.nn.CrossEntropyLoss(reduction="none")(lt, torch.tensor(labels))
+loss.backward(t(w))
+record("cross_entropy_none", logits=logits, labels=labels, weights=w, loss=loss, grad=lt.grad)
+
+logits, target = rng.standard_normal((5, 3)) * 3, rng.uniform(0.0, 1.0, (5, 3))
+w = rng.standard_normal((5, 3))
+lt = t(logits, True)
+loss = torch.nn.BCEWithLogitsLoss(reduction="none")(lt, t(target))
+loss.backward(t(w))
+record("bce_none", logits=logits, target=target, weights=w, loss=loss, grad=lt.grad)
+
 path = Path(__file__).with_name("nn_reference.npz")
 np.savez_compressed(path, **out)
 print(f"wrote {len(out)} arrays to {path}")

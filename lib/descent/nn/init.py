@@ -57,14 +57,14 @@ def _fill(tensor, values):
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0, *, rng=None):
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, *, rng=None):
     """Fill with draws from U(a, b)."""
     check_real("a", a)
     check_real("b", b, low=a)
     return _fill(tensor, as_generator(rng).uniform(a, b, _array(tensor).shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0, *, rng=None):
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, *, rng=None):
     """Fill with draws from N(mean, std²)."""
     check_real("mean", mean)
     check_real("std", std, low=0.0)
@@ -76,7 +76,7 @@ def zeros_(tensor):
     return _fill(tensor, 0.0)
 
 
-def xavier_uniform_(tensor, gain=1.0, *, rng=None):
+def xavier_uniform_(tensor, gain: float = 1.0, *, rng=None):
     """Glorot: U(−a, a) with a = gain · √(6/(fan_in + fan_out)), so std = gain · √(2/(fan_in + fan_out))."""
     check_real("gain", gain, low=0.0)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
@@ -84,7 +84,7 @@ def xavier_uniform_(tensor, gain=1.0, *, rng=None):
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def xavier_normal_(tensor, gain=1.0, *, rng=None):
+def xavier_normal_(tensor, gain: float = 1.0, *, rng=None):
     """Glorot: N(0, std²) with std = gain · √(2/(fan_in + fan_out))."""
     check_real("gain", gain, low=0.0)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
@@ -98,13 +98,15 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None):
+def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", *, rng=None):
     """He: U(−b, b) with b = √3 · gain/√fan, gain = calculate_gain(nonlinearity, a) and fan the
     layer's fan_in or fan_out (``mode``). torch's Linear default is a = √5: b = 1/√fan_in."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None):
+def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", *, rng=None):
     """He: N(0, std²) with std = gain/√fan, gain = calculate_gain(nonlinearity, a)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng=rng)

@@ -1,45 +1,80 @@
-"""Losses: ``loss_fn(output, target)`` returns a Python float; ``loss_fn.backward()`` returns dL/d(output).
+"""Losses: ``loss_fn(output, target)`` returns the loss; ``loss_fn.backward()`` returns dL/d(output).
 
-Reduction is the mean, as torch's default (``reduction="sum"`` adds instead).
+``reduction`` as torch's: ``"mean"`` (the default) averages the per-item losses and returns a
+Python float, ``"sum"`` adds them, ``"none"`` returns the array of per-item losses (one per
+element; one per sample for CrossEntropyLoss). ``backward(grad_output)`` takes dL/d(loss): a
+number for "mean" and "sum", an array of the per-item losses' shape for "none"; by default 1
+(ones for "none", the gradient of their sum). The target is converted to the output's dtype.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
+from descent._checks import check_choice
 from descent.nn.layers import sigmoid
 
-_REDUCTIONS = ("mean", "sum")
+_REDUCTIONS = ("none", "mean", "sum")
 
 
 class Loss:
     """Base class: ``__call__`` checks the inputs, computes the loss and caches what backward needs."""
 
-    def __init__(self, reduction="mean"):
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = check_choice("reduction", reduction, _REDUCTIONS)
 
-    def _reduce(self, per_item):
+    def _reduce(self, per_item: np.ndarray) -> float | np.ndarray:
+        self._items_shape = per_item.shape
+        if self.reduction == "none":
+            return per_item
         total = per_item.sum()
         return float(total / per_item.size if self.reduction == "mean" else total)
 
-    def _scale(self, count):
-        return 1.0 / count if self.reduction == "mean" else 1.0
+    def _weights(self, grad_output: Any, dtype: Any) -> Any:
+        """The factor by which each per-item derivative is multiplied: dL/d(item loss)."""
+        shape = self._items_shape
+        if self.reduction == "none":
+            if grad_output is None:
+                return np.ones(shape, dtype=dtype)
+            weights = np.asarray(grad_output, dtype=dtype)
+            if weights.shape != shape:
+                raise ValueError(f"{type(self).__name__}.backward with reduction='none' expected "
+                                 f"grad_output of shape {shape} (the per-item losses'), got "
+                                 f"{weights.shape}")
+            return weights
+        if grad_output is not None and np.ndim(grad_output) != 0:
+            raise ValueError(f"{type(self).__name__}.backward with reduction={self.reduction!r} "
+                             f"expected a scalar grad_output, got shape {np.shape(grad_output)}")
+        scale = 1.0 if grad_output is None else float(grad_output)
+        size = int(np.prod(shape))
+        return scale / size if self.reduction == "mean" else scale
 
-    _cache = ()
+    _cache: tuple[str, ...] = ()
 
-    def __call__(self, output, target):
+    def __call__(self, output: Any, target: Any) -> Any:
         for name in self._cache:
             setattr(self, name, None)  # a call that raises leaves nothing stale behind
         return self.forward(output, target)
 
-    def _cached(self, name):
+    def forward(self, output: Any, target: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def backward(self, grad_output: Any = None) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+    def _cached(self, name: str) -> Any:
         value = getattr(self, name, None)
         if value is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before the loss was computed")
         return value
 
 
-def _floating(name, array):
+def _floating(array: Any, dtype: Any = None) -> np.ndarray:
+    """``array`` as a floating array: in ``dtype`` if given, else its own floating dtype or float64."""
     array = np.asarray(array)
+    if dtype is not None:
+        return array.astype(dtype, copy=False)
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float64)
     return array
@@ -53,19 +88,20 @@ def _same_shape(loss, output, target):
 
 
 class MSELoss(Loss):
-    """L = mean((y − t)²) over all elements;  dL/dy = 2(y − t)/n."""
+    """L = mean((y − t)²) over all elements;  dL/dy = 2(y − t)/n  (per item: 2(y − t))."""
 
     _cache = ("diff",)
 
     def forward(self, output, target):
-        output, target = _floating("output", output), _floating("target", target)
+        output = _floating(output)
+        target = _floating(target, output.dtype)
         _same_shape("MSELoss", output, target)
         self.diff = output - target
         return self._reduce(self.diff**2)
 
-    def backward(self):
+    def backward(self, grad_output=None):
         diff = self._cached("diff")
-        return 2.0 * diff * self._scale(diff.size)
+        return 2 * diff * self._weights(grad_output, diff.dtype)
 
 
 def log_softmax(logits):
@@ -77,13 +113,13 @@ def log_softmax(logits):
 class CrossEntropyLoss(Loss):
     """L = mean_n(−log softmax(z_n)[y_n]) for logits z (N, C) and integer labels y (N,) in [0, C).
 
-    dL/dz = (softmax(z) − onehot(y))/N.
+    dL/dz = (softmax(z) − onehot(y))/N.  With reduction="none", one loss per sample.
     """
 
     _cache = ("log_probs",)
 
     def forward(self, logits, labels):
-        logits = _floating("logits", logits)
+        logits = _floating(logits)
         labels = np.asarray(labels)
         if logits.ndim != 2:
             raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got {logits.shape}")
@@ -103,11 +139,12 @@ class CrossEntropyLoss(Loss):
         self.log_probs = log_softmax(logits)
         return self._reduce(-self.log_probs[np.arange(labels.size), labels])
 
-    def backward(self):
+    def backward(self, grad_output=None):
         log_probs = self._cached("log_probs")
         grad = np.exp(log_probs)
-        grad[np.arange(self.labels.size), self.labels] -= 1.0
-        return grad * self._scale(self.labels.size)
+        grad[np.arange(self.labels.size), self.labels] -= 1
+        weights = self._weights(grad_output, grad.dtype)
+        return grad * (weights[:, None] if self.reduction == "none" else weights)
 
 
 class BCEWithLogitsLoss(Loss):
@@ -117,7 +154,8 @@ class BCEWithLogitsLoss(Loss):
     _cache = ("logits",)
 
     def forward(self, logits, target):
-        logits, target = _floating("logits", logits), _floating("target", target)
+        logits = _floating(logits)
+        target = _floating(target, logits.dtype)
         _same_shape("BCEWithLogitsLoss", logits, target)
         if target.size and (target.min() < 0 or target.max() > 1):
             raise ValueError("BCEWithLogitsLoss: targets must lie in [0, 1]")
@@ -125,6 +163,6 @@ class BCEWithLogitsLoss(Loss):
         per_item = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
         return self._reduce(per_item)
 
-    def backward(self):
+    def backward(self, grad_output=None):
         logits = self._cached("logits")
-        return (sigmoid(logits) - self.target) * self._scale(logits.size)
+        return (sigmoid(logits) - self.target) * self._weights(grad_output, logits.dtype)

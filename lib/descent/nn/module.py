@@ -1,4 +1,9 @@
 """Parameters and modules: the containers every layer and model is built from."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 
 
@@ -7,23 +12,59 @@ class Parameter:
 
     ``data`` holds the values (float64 unless ``dtype`` says otherwise); ``grad`` has the same
     shape and dtype, starts at zero and accumulates dL/d(data) on every ``backward`` until
-    ``zero_grad`` resets it. Optimizers update ``data`` in place.
+    ``zero_grad`` resets it: to None by default, as torch 2 (the next ``backward`` then writes a
+    fresh array and optimizers skip a parameter whose ``grad`` is None), or to zeros with
+    ``zero_grad(set_to_none=False)``. Optimizers update ``data`` in place.
     """
 
-    def __init__(self, data, dtype=None):
+    def __init__(self, data: Any, dtype: Any = None) -> None:
         array = np.array(data, dtype=dtype, copy=True)
         if dtype is None and (array.dtype == bool or np.issubdtype(array.dtype, np.integer)):
             array = array.astype(np.float64)
         if not np.issubdtype(array.dtype, np.floating):
             raise TypeError(f"Parameter dtype must be a floating type, got {array.dtype}")
-        self.data = array
-        self.grad = np.zeros_like(array)
+        self.data: np.ndarray = array
+        self._grad: np.ndarray | None = np.zeros_like(array)
 
     @property
-    def shape(self):
+    def grad(self) -> np.ndarray | None:
+        """dL/d(data), an array of ``data``'s shape and dtype, or None (no gradient yet)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        value = np.asarray(value)
+        if value.shape != self.data.shape:
+            raise ValueError(f"a Parameter's grad must have its shape {self.data.shape}, "
+                             f"got {value.shape}")
+        if value.dtype != self.data.dtype:
+            raise TypeError(f"a Parameter's grad must have its dtype {self.data.dtype}, "
+                            f"got {value.dtype} (convert with .astype)")
+        self._grad = value
+
+    def accumulate(self, value: np.ndarray) -> None:
+        """grad += value, or grad = value (kept, not copied) when grad is None; ``value`` is
+        converted to the parameter's dtype. Layers call this in ``backward``."""
+        if self._grad is None:
+            self.grad = np.asarray(value).astype(self.data.dtype, copy=False)
+        else:
+            self._grad += value
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradient: to None (default, as torch 2) or, in place, to zeros."""
+        if set_to_none:
+            self._grad = None
+        elif self._grad is not None:
+            self._grad[...] = 0.0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
@@ -36,7 +77,8 @@ class Module:
 
     training = True
 
-    _cache = ()  # names of what forward stores for backward; cleared before every forward
+    _cache: tuple[str, ...] = ()  # what forward stores for backward; cleared before every forward
+    _buffers: tuple[str, ...] = ()  # arrays that are state but not parameters (running statistics)
 
     def __call__(self, x):
         for name in self._cache:
@@ -71,12 +113,63 @@ class Module:
                         found.append(p)
         return found
 
-    def zero_grad(self):
-        """Set every parameter's gradient to zero, in place."""
-        for p in self.parameters():
-            p.grad[...] = 0.0
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, sub-module) pairs, in order: an attribute's name, or ``name.i`` inside a list."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                yield from ((f"{name}.{i}", v) for i, v in enumerate(value) if isinstance(v, Module))
 
-    def train(self, mode=True):
+    def modules(self) -> list[Module]:
+        """This module and every module inside it, each once, parents first."""
+        found: list[Module] = [self]
+        for child in self.children():
+            found += [m for m in child.modules() if all(m is not f for f in found)]
+        return found
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer (BatchNorm1d's running statistics), by name,
+        as torch's ``state_dict``: ``"weight"``, ``"0.bias"``, ``"1.running_mean"``, …"""
+        state: dict[str, np.ndarray] = {}
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                state[name] = value.data.copy()
+        for name in self._buffers:
+            state[name] = getattr(self, name).copy()
+        for prefix, child in self.named_children():
+            state.update({f"{prefix}.{key}": value for key, value in child.state_dict().items()})
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Copy the arrays of ``state_dict`` (from ``state_dict()``) into the parameters and
+        buffers, in place. The names must be exactly this module's and the shapes its own."""
+        mine = self.state_dict()
+        missing, unexpected = sorted(set(mine) - set(state_dict)), sorted(set(state_dict) - set(mine))
+        if missing or unexpected:
+            raise KeyError(f"state_dict does not fit {type(self).__name__}: missing {missing}, "
+                           f"unexpected {unexpected}")
+        for name, value in state_dict.items():
+            if np.shape(value) != mine[name].shape:
+                raise ValueError(f"state_dict[{name!r}] has shape {np.shape(value)}, the module "
+                                 f"expects {mine[name].shape}")
+        self._load(state_dict, "")
+
+    def _load(self, state_dict: dict[str, Any], prefix: str) -> None:
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                value.data[...] = state_dict[prefix + name]
+        for name in self._buffers:
+            getattr(self, name)[...] = state_dict[prefix + name]
+        for child_prefix, child in self.named_children():
+            child._load(state_dict, f"{prefix}{child_prefix}.")
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default, as torch 2), or to zeros in place."""
+        for p in self.parameters():
+            p.zero_grad(set_to_none)
+
+    def train(self, mode: bool = True):
         """Switch to training mode (Dropout drops, BatchNorm1d uses batch statistics)."""
         self.training = bool(mode)
         for child in self.children():
@@ -98,7 +191,7 @@ class Module:
 class Sequential(Module):
     """Layers applied in order: y = layer_n(... layer_1(x)); backward runs them in reverse."""
 
-    def __init__(self, *layers):
+    def __init__(self, *layers) -> None:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(f"Sequential layer {i} must be a Module, got {type(layer).__name__}")
@@ -114,12 +207,16 @@ class Sequential(Module):
             grad_output = layer.backward(grad_output)
         return grad_output
 
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The layers, named by position as torch's Sequential: ``"0"``, ``"1"``, …"""
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
+
     def __getitem__(self, index):
         return self.layers[index]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.layers)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential(\n  {inner}\n)"

@@ -10,7 +10,8 @@ def _grads(parameters):
     return [p.grad for p in params if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters, max_norm, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False):
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
     total = ‖(‖g_1‖_p, …, ‖g_k‖_p)‖_p (the norm of all gradients joined into one vector);
@@ -32,7 +33,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters, clip_value) -> None:
     """Clip every gradient element into [−clip_value, clip_value], in place."""
     check_real("clip_value", clip_value, low=0.0)
     for g in _grads(parameters):

@@ -4,9 +4,10 @@ import numpy as np
 from descent._checks import check_nonnegative, check_real
 from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
                                        update_mean_square)
+from descent.optim.optimizer import Rate
 
 
-def check_adam_group(group):
+def check_adam_group(group) -> None:
     """The checks torch makes for the Adam family: eps ≥ 0, both betas in [0, 1), weight_decay ≥ 0."""
     check_nonnegative("eps", group["eps"])
     check_betas(group["betas"])
@@ -37,16 +38,18 @@ class Adam(ElementwiseOptimizer):
     as in torch, still bias-corrects it (the paper has no bias correction).
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+    def __init__(self, params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0,
+                 amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         check_adam_group(group)
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr: float) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         amsgrad = group["amsgrad"]
         if amsgrad and "max_exp_avg_sq" not in state:
@@ -82,7 +85,8 @@ class AdamW(Adam):
     √v̂ shrinks the decay of coordinates with large gradients.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+    def __init__(self, params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2,
+                 amsgrad: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)

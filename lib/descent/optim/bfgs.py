@@ -3,6 +3,7 @@ import numpy as np
 
 from descent.optim.line_search import armijo, strong_wolfe
 from descent.optim.quasi_newton import QuasiNewton
+from descent.optim.optimizer import Rate
 
 
 def bfgs_update(H, s, y):
@@ -39,12 +40,13 @@ class BFGS(QuasiNewton):
     line_searches = {"strong_wolfe": _at_least_one_trial(strong_wolfe),
                      "armijo": _at_least_one_trial(armijo), None: None}
 
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, line_search_fn="strong_wolfe"):
+    def __init__(self, params, lr: Rate = 1, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, line_search_fn: str = "strong_wolfe") -> None:
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
                          line_search_fn)
 
-    def _trial_step(self, state, lr, grad, gtd, loss, prev_loss):
+    def _trial_step(self, state, lr: float, grad, gtd, loss, prev_loss):
         """With a line search, the minimizer of the quadratic along d with slope gᵀd that
         promises the decrease the last iteration achieved, capped at 1 (Nocedal & Wright, eq. 3.60
         and their safeguard min(1, 1.01 t); scipy's BFGS starts its searches the same way):
@@ -61,10 +63,10 @@ class BFGS(QuasiNewton):
         step = 1.01 * 2 * (loss - prev_loss) / gtd if gtd < 0 else 0.0
         return lr * min(1.0, step) if step > 0 else lr
 
-    def _reset_memory(self, state):
+    def _reset_memory(self, state) -> None:
         state["inverse_hessian"] = None
 
-    def _remember(self, state, s, y, ys):
+    def _remember(self, state, s, y, ys) -> None:
         H = state["inverse_hessian"]
         if H is None:
             H = ys / (y @ y) * np.eye(s.size)

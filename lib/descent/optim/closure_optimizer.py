@@ -14,9 +14,15 @@ from descent.optim.optimizer import Optimizer
 
 
 class ClosureOptimizer(Optimizer):
-    """Flat views of the parameters and a checked, counted evaluation of the closure."""
+    """Flat views of the parameters and a checked, counted evaluation of the closure.
 
-    def __init__(self, params, defaults):
+    ``step(closure=None)``: calling it without a closure raises a TypeError that says what the
+    closure must do (``train.fit`` builds one over the current batch).
+    """
+
+    needs_closure = True
+
+    def __init__(self, params, defaults) -> None:
         super().__init__(params, defaults)
         self._params = self.param_groups[0]["params"]
 
@@ -37,9 +43,12 @@ class ClosureOptimizer(Optimizer):
         return np.concatenate([p.data.ravel() for p in self._params]).astype(np.float64)
 
     def _gather_flat_grad(self):
-        return np.concatenate([p.grad.ravel() for p in self._params]).astype(np.float64)
+        """The gradients joined into one float64 vector; a gradient of None counts as zeros, as
+        in torch.optim.LBFGS."""
+        return np.concatenate([np.zeros(p.data.size) if p.grad is None else p.grad.ravel()
+                               for p in self._params]).astype(np.float64)
 
-    def _set_flat_params(self, x):
+    def _set_flat_params(self, x) -> None:
         offset = 0
         for p in self._params:
             p.data[...] = x[offset:offset + p.data.size].reshape(p.data.shape)
@@ -90,7 +99,6 @@ class ClosureOptimizer(Optimizer):
                 len(state_dict["param_groups"][0]["params"]) != len(params):
             raise ValueError("loaded state dict has a different number of parameter groups or "
                              "parameters")
+        loaded = self._loaded_groups(state_dict["param_groups"])
         self.state = {params[i]: copy.deepcopy(s) for i, s in state_dict["state"].items()}
-        self.param_groups[0].update(
-            {k: v for k, v in state_dict["param_groups"][0].items() if k != "params"})
-        self.steps_taken = state_dict["steps_taken"]
+        self._install(loaded, state_dict)

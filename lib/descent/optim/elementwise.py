@@ -5,6 +5,8 @@ operation streams every array through memory again; applied block by block, the 
 stay in the processor's cache and memory sees each array about once per step. Scratch space is
 allocated once per optimizer and reused, so a step allocates nothing parameter-sized.
 """
+from typing import Any
+
 import numpy as np
 
 from descent.optim.optimizer import Optimizer
@@ -15,11 +17,11 @@ BLOCK_BYTES = 1 << 18  # per array: the arrays of one block stay in the L2 and L
 class ElementwiseOptimizer(Optimizer):
     """An Optimizer whose ``_update`` loops ``for views in self.blocks(...)``."""
 
-    def __init__(self, params, defaults):
-        self._scratch = {}
+    def __init__(self, params, defaults) -> None:
+        self._scratch: dict[Any, np.ndarray] = {}
         super().__init__(params, defaults)
 
-    def blocks(self, *arrays, scratch=0):
+    def blocks(self, *arrays, scratch: int = 0):
         """Yield matching flat views of ``arrays`` (same size, C-contiguous), block by block,
         followed by ``scratch`` work arrays of the block's length and the first array's dtype.
 
@@ -66,7 +68,7 @@ def gradient(g, param, out, maximize, weight_decay):
     return np.negative(g, out=out) if maximize else g
 
 
-def decayed_gradient(g, param, out, group, lr):
+def decayed_gradient(g, param, out, group, lr: float):
     """The Adam family's gradient: with ``decoupled_weight_decay`` the parameter first shrinks,
     θ ← θ(1 − ηλ), and g is used as it is; otherwise λθ is added to g (L2). See ``gradient``."""
     decay = group["weight_decay"]
@@ -77,14 +79,14 @@ def decayed_gradient(g, param, out, group, lr):
     return gradient(g, param, out, group["maximize"], decay)
 
 
-def update_mean(g, m, beta1, scratch):
+def update_mean(g, m, beta1, scratch) -> None:
     """m ← β₁m + (1 − β₁)g, computed as torch does: m += (1 − β₁)(g − m)."""
     np.subtract(g, m, out=scratch)
     scratch *= 1 - beta1
     m += scratch
 
 
-def update_mean_square(g, v, beta2, scratch):
+def update_mean_square(g, v, beta2, scratch) -> None:
     """v ← β₂v + (1 − β₂)g²."""
     v *= beta2
     np.multiply(g, g, out=scratch)

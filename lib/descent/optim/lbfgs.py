@@ -2,6 +2,7 @@
 from descent._checks import check_int
 from descent.optim.line_search import strong_wolfe_torch
 from descent.optim.quasi_newton import QuasiNewton
+from descent.optim.optimizer import Rate
 
 
 def two_loop_direction(grad, steps, grad_changes, rhos, gamma):
@@ -37,19 +38,21 @@ class LBFGS(QuasiNewton):
 
     line_searches = {None: None, "strong_wolfe": strong_wolfe_torch}
 
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    def __init__(self, params, lr: Rate = 1, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn=None) -> None:
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
                          line_search_fn, history_size=history_size)
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         super()._check_group(group)
         check_int("history_size", group["history_size"], low=1)
 
-    def _reset_memory(self, state):
+    def _reset_memory(self, state) -> None:
         state.update(old_dirs=[], old_stps=[], ro=[], H_diag=1)
 
-    def _remember(self, state, s, y, ys):
+    def _remember(self, state, s, y, ys) -> None:
         if len(state["old_dirs"]) == self.param_groups[0]["history_size"]:
             for key in ("old_dirs", "old_stps", "ro"):
                 state[key].pop(0)

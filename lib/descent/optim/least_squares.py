@@ -12,17 +12,18 @@ import numpy as np
 from descent._checks import check_int, check_nonnegative, check_real
 from descent.optim.closure_optimizer import ClosureOptimizer
 from descent.optim.line_search import armijo
+from descent.optim.optimizer import Rate
 
 
 class _LeastSquares(ClosureOptimizer):
-    def __init__(self, params, residuals, jacobian, defaults):
+    def __init__(self, params, residuals, jacobian, defaults) -> None:
         for name, fn in (("residuals", residuals), ("jacobian", jacobian)):
             if not callable(fn):
                 raise TypeError(f"{name} must be a callable of the flat parameters, got {fn!r}")
         self.residuals, self.jacobian = residuals, jacobian
         super().__init__(params, defaults)
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         check_int("max_iter", group["max_iter"], low=1)
         check_nonnegative("tolerance_grad", group["tolerance_grad"])
         check_nonnegative("tolerance_change", group["tolerance_change"])
@@ -59,8 +60,9 @@ class GaussNewton(_LeastSquares):
     when max|t d| ≤ ``tolerance_change``·(1 + max|θ|) or when the line search finds no decrease.
     """
 
-    def __init__(self, params, residuals, jacobian, lr=1.0, max_iter=20, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, line_search_fn="armijo"):
+    def __init__(self, params, residuals, jacobian, lr: Rate = 1.0, max_iter: int = 20,
+                 tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, line_search_fn: str = "armijo") -> None:
         super().__init__(params, residuals, jacobian,
                          dict(lr=lr, max_iter=max_iter, tolerance_grad=tolerance_grad,
                               tolerance_change=tolerance_change, line_search_fn=line_search_fn))
@@ -117,13 +119,13 @@ class LevenbergMarquardt(_LeastSquares):
     ‖h‖ ≤ ``tolerance_change``·(‖θ‖ + ``tolerance_change``).
     """
 
-    def __init__(self, params, residuals, jacobian, damping=1e-3, max_iter=20,
-                 tolerance_grad=1e-7, tolerance_change=1e-9):
+    def __init__(self, params, residuals, jacobian, damping: float = 1e-3, max_iter: int = 20,
+                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9) -> None:
         super().__init__(params, residuals, jacobian,
-                         dict(lr=1.0, damping=damping, max_iter=max_iter,
+                         dict(damping=damping, max_iter=max_iter,
                               tolerance_grad=tolerance_grad, tolerance_change=tolerance_change))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         super()._check_group(group)
         check_real("damping", group["damping"], low=0.0, low_open=True)
 

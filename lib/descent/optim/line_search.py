@@ -16,6 +16,7 @@ Use with plain gradient descent on a test problem ``f``::
     result = armijo(lambda t: (f(x + t * d), f.grad(x + t * d)), f(x), g, d)
     x = x + result.step * d
 """
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -35,7 +36,8 @@ def _check_start(loss, grad, direction):
     return slope
 
 
-def armijo(func, loss, grad, direction, step=1.0, c1=1e-4, shrink=0.5, max_evals=50):
+def armijo(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4, shrink: float = 0.5,
+           max_evals: int = 50):
     """Backtracking (Nocedal & Wright, Algorithm 3.1): try t = step, step·ρ, step·ρ², … with
     ρ = ``shrink`` until φ(t) ≤ φ(0) + c₁ t φ'(0). A non-finite φ(t) counts as too long a step.
 
@@ -77,8 +79,9 @@ def cubic_minimizer(t1, f1, g1, t2, f2, g2, bounds=None):
     return (low + high) / 2.0
 
 
-def strong_wolfe(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9, max_evals=25,
-                 max_step=1e10):
+def strong_wolfe(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4, c2: float = 0.9,
+                 max_evals: int = 25,
+                 max_step: float = 1e10):
     """A step satisfying the strong Wolfe conditions (Nocedal & Wright, Algorithms 3.5 and 3.6).
 
     Bracketing: try t₁ = step, t₂, …; the first t_i that breaks sufficient decrease, or is no
@@ -154,8 +157,19 @@ def strong_wolfe(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9, max_eva
     return LineSearchResult(*best, evals, False)
 
 
-def strong_wolfe_torch(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9,
-                       tolerance_change=1e-9, max_evals=25):
+def _trial(func, t, number):
+    """func(t) for the line search's trial ``number`` (from 1); a NaN loss is an error."""
+    f, g = func(t)
+    if math.isnan(f):
+        raise FloatingPointError(f"the loss is NaN at line-search trial {number} (step length "
+                                 f"t={t:g}); the closure's loss or the model has left the finite "
+                                 "numbers there")
+    return f, g
+
+
+def strong_wolfe_torch(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4,
+                       c2: float = 0.9,
+                       tolerance_change: float = 1e-9, max_evals: int = 25):
     """torch.optim.LBFGS's strong Wolfe search (a port of minFunc's), reproduced exactly.
 
     It differs from ``strong_wolfe`` in its details: bracketing extrapolates with the cubic kept
@@ -164,16 +178,18 @@ def strong_wolfe_torch(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9,
     two such trials in a row; it stops when the bracket is shorter than ``tolerance_change`` in
     max-norm (torch always passes 1e-9), and after ``max_evals`` trials it returns the lowest end
     of the last bracket — whether or not the conditions hold there. The first trial is always
-    made, even with ``max_evals`` ≤ 0, as in torch.
+    made, even with ``max_evals`` ≤ 0, as torch intends (torch itself fails for a negative
+    value). A NaN loss at a trial raises FloatingPointError naming the trial and its step length
+    (torch fails with an IndexError or carries on, depending on where the NaN falls).
     """
     d_norm = np.max(np.abs(direction))
     gtd = float(np.dot(grad, direction))
     t = step
-    f_new, g_new = func(t)
+    f_new, g_new = _trial(func, t, 1)
     evals = 1
     gtd_new = float(np.dot(g_new, direction))
 
-    t_prev, f_prev, g_prev, gtd_prev = 0, loss, grad, gtd
+    t_prev, f_prev, g_prev, gtd_prev = 0.0, loss, grad, gtd
     done = False
     ls_iter = 0
     while ls_iter < max_evals:
@@ -193,12 +209,12 @@ def strong_wolfe_torch(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9,
         t_prev, t = t, cubic_minimizer(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
                                        bounds=(low, high))
         f_prev, g_prev, gtd_prev = f_new, g_new, gtd_new
-        f_new, g_new = func(t)
         evals += 1
+        f_new, g_new = _trial(func, t, evals)
         gtd_new = float(np.dot(g_new, direction))
         ls_iter += 1
 
-    if ls_iter == max_evals:
+    if ls_iter >= max_evals:  # torch tests ==, and fails for max_evals < 0
         bracket, bracket_f, bracket_g = [0, t], [loss, f_new], [grad, g_new]
 
     insufficient_progress = False
@@ -219,8 +235,8 @@ def strong_wolfe_torch(func, loss, grad, direction, step=1.0, c1=1e-4, c2=0.9,
         else:
             insufficient_progress = False
 
-        f_new, g_new = func(t)
         evals += 1
+        f_new, g_new = _trial(func, t, evals)
         gtd_new = float(np.dot(g_new, direction))
         ls_iter += 1
 

@@ -5,6 +5,7 @@ from descent._checks import check_nonnegative
 from descent.optim.adam import check_adam_group
 from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
                                        update_mean_square)
+from descent.optim.optimizer import Rate
 
 
 class NAdam(ElementwiseOptimizer):
@@ -24,18 +25,20 @@ class NAdam(ElementwiseOptimizer):
     that trajectories agree to rounding rather than to about 1e-9.
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+    def __init__(self, params, lr: Rate = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0,
+                 momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group) -> None:
         check_adam_group(group)
         check_nonnegative("momentum_decay", group["momentum_decay"])
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr: float) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         state.setdefault("mu_product", 1.0)
         beta1, beta2 = group["betas"]

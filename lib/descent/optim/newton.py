@@ -4,9 +4,10 @@ import numpy as np
 from descent._checks import check_int, check_nonnegative
 from descent.optim.closure_optimizer import ClosureOptimizer
 from descent.optim.line_search import armijo, strong_wolfe
+from descent.optim.optimizer import Rate
 
 
-def newton_direction(H, g, damping=0.0, beta=1e-3):
+def newton_direction(H, g, damping: float = 0.0, beta: float = 1e-3):
     """d = −(H + τI)⁻¹ g with τ = ``damping`` + the shift that "Cholesky with added multiple of
     the identity" finds (Nocedal & Wright, Algorithm 3.3) for A = H + damping·I: no shift if A's
     Cholesky factorization succeeds, else start from β − min_i A_ii (or β) and double until it
@@ -43,8 +44,9 @@ class Newton(ClosureOptimizer):
 
     line_searches = {"armijo": armijo, "strong_wolfe": strong_wolfe, None: None}
 
-    def __init__(self, params, hessian, lr=1.0, damping=0.0, line_search_fn="armijo",
-                 max_iter=20, tolerance_grad=1e-7):
+    def __init__(self, params, hessian, lr: Rate = 1.0, damping: float = 0.0,
+                 line_search_fn: str = "armijo",
+                 max_iter: int = 20, tolerance_grad: float = 1e-7) -> None:
         if not callable(hessian):
             raise TypeError(f"hessian must be a callable of the flat parameters, got {hessian!r}")
         self.hessian = hessian
@@ -72,7 +74,7 @@ class Newton(ClosureOptimizer):
         self._state["shift"] = tau
         return d
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Up to ``max_iter`` Newton iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)

@@ -4,6 +4,7 @@ import numpy as np
 from descent._checks import check_int, check_nonnegative
 from descent.optim.closure_optimizer import ClosureOptimizer
 from descent.optim.line_search import armijo, strong_wolfe
+from descent.optim.optimizer import Rate
 
 
 def finite_difference_hvp(grad, x, v, grad_x=None):
@@ -68,8 +69,9 @@ class NewtonCG(ClosureOptimizer):
 
     line_searches = {"armijo": armijo, "strong_wolfe": strong_wolfe, None: None}
 
-    def __init__(self, params, lr=1.0, max_iter=20, cg_max_iter=None, tolerance_grad=1e-7,
-                 line_search_fn="armijo", hessian_vector=None):
+    def __init__(self, params, lr: Rate = 1.0, max_iter: int = 20, cg_max_iter: int | None = None,
+                 tolerance_grad: float = 1e-7,
+                 line_search_fn: str = "armijo", hessian_vector=None) -> None:
         if hessian_vector is not None and not callable(hessian_vector):
             raise TypeError(f"hessian_vector must be None or a callable (θ, v) -> H v, "
                             f"got {hessian_vector!r}")
@@ -93,7 +95,7 @@ class NewtonCG(ClosureOptimizer):
         return lambda v: finite_difference_hvp(lambda z: self._evaluate_at(closure, z)[1],
                                                x, v, grad)
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Up to ``max_iter`` Newton-CG iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)

@@ -4,25 +4,41 @@ Mirrors torch.optim.Optimizer: ``param_groups`` hold hyperparameters, ``state[p]
 method remembers about parameter p (its step count, moment estimates, …). A group's ``lr`` is a
 float or a schedule — a function of t, the number of ``step()`` calls already made — so the rate
 of step t+1 is ``lr(t)``.
+
+As in torch 2, ``zero_grad()`` sets every gradient to None and ``step()`` skips a parameter whose
+gradient is None. A group may carry keys of its own (a ``"name"``, say): they are kept.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 import numpy as np
 
 from descent._checks import check_nonnegative
 from descent.nn.module import Parameter
 
+Closure = Callable[[], Any]
+Rate = float | Callable[[int], float]  # a learning rate: a number, or a schedule of the step t
+
 
 class Optimizer:
     """Base class. A subclass passes its defaults to ``__init__``, checks a group's
-    hyperparameters in ``_check_group`` and updates one parameter in ``_update``."""
+    hyperparameters in ``_check_group`` and updates one parameter in ``_update``.
 
-    def __init__(self, params, defaults):
+    ``needs_closure``: True for a method whose ``step`` must re-evaluate the loss (L-BFGS,
+    Newton, …); ``train.fit`` then passes a closure over the current batch.
+    """
+
+    needs_closure: ClassVar[bool] = False
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = {}
-        self.param_groups = []
+        self.state: dict[Parameter, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
         self.steps_taken = 0
-        groups = [params] if isinstance(params, Parameter) else list(params)
+        groups: list[Any] = [params] if isinstance(params, Parameter) else list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -30,8 +46,9 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
-        """Add a dict with ``"params"`` and any hyperparameters that differ from the defaults."""
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a dict with ``"params"`` and any hyperparameters that differ from the defaults;
+        other keys (a group's ``"name"``, say) are kept as they are, as torch keeps them."""
         if not isinstance(group, dict):
             raise TypeError(f"a parameter group must be a dict, got {type(group).__name__}")
         group = dict(group)
@@ -45,38 +62,41 @@ class Optimizer:
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or existing & {id(p) for p in params}:
             raise ValueError("a parameter appears in more than one place in the parameter groups")
-        unknown = set(group) - set(self.defaults) - {"params"}
-        if unknown:
-            raise TypeError(f"{type(self).__name__} got unknown hyperparameter(s) {sorted(unknown)}")
         group["params"] = params
         for name, value in self.defaults.items():
             group.setdefault(name, value)
-        _check_lr(group["lr"])
-        self._check_group(group)
+        self._validate(group)
         self.param_groups.append(group)
 
-    def _check_group(self, group):
-        """Raise ValueError, naming the argument, for a hyperparameter outside its range."""
+    def _validate(self, group: dict[str, Any]) -> None:
+        if "lr" in self.defaults:
+            _check_lr(group["lr"])
+        self._check_group(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise TypeError or ValueError, naming the argument, for a bad hyperparameter."""
 
     @property
-    def lr(self):
-        """The rate the next step will use, in the first parameter group."""
-        return self.rate(self.param_groups[0])
+    def lr(self) -> float | None:
+        """The rate the next step will use, in the first parameter group (None for a method
+        without one, such as LevenbergMarquardt)."""
+        group = self.param_groups[0]
+        return self.rate(group) if "lr" in group else None
 
-    def rate(self, group):
+    def rate(self, group: dict[str, Any]) -> float:
         """The rate of ``group`` for the next step: its ``lr``, or ``lr(steps_taken)`` for a schedule."""
         lr = group["lr"]
         return float(lr(self.steps_taken)) if callable(lr) else lr
 
-    def zero_grad(self):
-        """Set every parameter's gradient to zero, in place."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default, as torch 2), or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    p.grad[...] = 0.0
+                p.zero_grad(set_to_none)
 
-    def step(self, closure=None):
-        """One update of every parameter from its ``grad``.
+    def step(self, closure: Closure | None = None) -> Any:
+        """One update of every parameter from its ``grad`` (a parameter whose grad is None is
+        skipped, as in torch).
 
         ``closure``, if given, recomputes the loss and the gradients and returns the loss; it is
         called first, and its loss is returned.
@@ -90,10 +110,11 @@ class Optimizer:
         self.steps_taken += 1
         return loss
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param: Parameter, grad: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], lr: float) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update")
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """A copy of the state and hyperparameters; parameters are referred to by position."""
         index = {id(p): i for i, p in enumerate(self._all_params())}
         groups = []
@@ -104,8 +125,11 @@ class Optimizer:
         state = {index[id(p)]: _copy_state(s) for p, s in self.state.items()}
         return {"state": state, "param_groups": groups, "steps_taken": self.steps_taken}
 
-    def load_state_dict(self, state_dict):
-        """Restore what ``state_dict`` saved, for an optimizer over parameters of the same shapes."""
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` saved, for an optimizer over parameters of the same shapes.
+
+        The loaded hyperparameters are checked as the constructor checks them; nothing changes
+        if one is refused."""
         params = self._all_params()
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
@@ -116,19 +140,32 @@ class Optimizer:
                 if isinstance(value, np.ndarray) and value.shape not in self._state_shapes(params[i]):
                     raise ValueError(f"loaded state for parameter {i} has shape {value.shape}, "
                                      f"the parameter has shape {params[i].shape}")
+        loaded = self._loaded_groups(groups)
         self.state = {params[i]: _copy_state(s) for i, s in state_dict["state"].items()}
+        self._install(loaded, state_dict)
+
+    def _loaded_groups(self, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The current groups with the saved hyperparameters, each checked (before any change)."""
+        loaded = []
         for mine, saved in zip(self.param_groups, groups):
-            mine.update({k: v for k, v in saved.items() if k != "params"})
+            group = {**mine, **{k: v for k, v in saved.items() if k != "params"}}
+            self._validate(group)
+            loaded.append(group)
+        return loaded
+
+    def _install(self, loaded: list[dict[str, Any]], state_dict: dict[str, Any]) -> None:
+        for mine, group in zip(self.param_groups, loaded):
+            mine.update(group)
         self.steps_taken = state_dict["steps_taken"]
 
-    def _state_shapes(self, param):
+    def _state_shapes(self, param: Parameter) -> tuple[tuple[int, ...], ...]:
         """The shapes an array in the state of ``param`` may have: a scalar or the parameter's."""
         return ((), param.shape)
 
-    def _all_params(self):
+    def _all_params(self) -> list[Parameter]:
         return [p for group in self.param_groups for p in group["params"]]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
@@ -136,13 +173,14 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _check_lr(lr):
+def _check_lr(lr: Any) -> None:
     if callable(lr):
         return
     if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
-        raise ValueError(f"lr must be a number or a schedule (a function of the step), got {lr!r}")
+        raise TypeError(f"lr must be a number or a schedule (a function of the step), got {lr!r} "
+                        f"({type(lr).__name__})")
     check_nonnegative("lr", lr)
 
 
-def _copy_state(state):
+def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state.items()}

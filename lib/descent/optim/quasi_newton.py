@@ -10,20 +10,23 @@ The step stops early when max|g| ≤ tolerance_grad, when the closure has been c
 times, when gᵀd > −tolerance_change, when max|t d| ≤ tolerance_change or when
 |L_k − L_{k−1}| < tolerance_change. The memory carries over from one ``step`` to the next.
 """
+from typing import Any
+
 import numpy as np
 
 from descent._checks import check_int, check_nonnegative
 from descent.optim.closure_optimizer import ClosureOptimizer
+from descent.optim.optimizer import Rate
 
 
 class QuasiNewton(ClosureOptimizer):
     """Subclasses name their line searches in ``line_searches`` and define how the memory is
     reset, updated with a pair (s, y) and turned into a direction."""
 
-    line_searches = {}
+    line_searches: dict[Any, Any] = {}
 
-    def __init__(self, params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
-                 line_search_fn, **extra):
+    def __init__(self, params, lr: Rate, max_iter, max_eval, tolerance_grad, tolerance_change,
+                 line_search_fn, **extra) -> None:
         check_int("max_iter", max_iter, low=1)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
@@ -42,7 +45,7 @@ class QuasiNewton(ClosureOptimizer):
             raise ValueError(f"line_search_fn must be one of {allowed}, "
                              f"got {group['line_search_fn']!r}")
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Up to ``max_iter`` iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)
@@ -89,8 +92,12 @@ class QuasiNewton(ClosureOptimizer):
                     loss, flat_grad = self._evaluate(closure)
                     ls_func_evals = 1
             else:
-                result = search(lambda step: self._evaluate_at(closure, x + step * d), loss,
-                                flat_grad, d, t, max_evals=max_eval - current_evals)
+                try:
+                    result = search(lambda step: self._evaluate_at(closure, x + step * d), loss,
+                                    flat_grad, d, t, max_evals=max_eval - current_evals)
+                except FloatingPointError as error:
+                    raise FloatingPointError(f"{type(self).__name__} step {self.steps_taken}, "
+                                             f"iteration {n_iter}: {error}") from error
                 loss, flat_grad, t, ls_func_evals = result.loss, result.grad, result.step, result.evals
                 self._set_flat_params(x + t * d)
             opt_cond = np.max(np.abs(flat_grad)) <= tolerance_grad
@@ -106,7 +113,7 @@ class QuasiNewton(ClosureOptimizer):
         state.update(d=d, t=t, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
-    def _trial_step(self, state, lr, grad, gtd, loss, prev_loss):
+    def _trial_step(self, state, lr: float, grad, gtd, loss, prev_loss):
         """The first step length tried along d: torch's min(1, 1/‖g‖₁)·η on the very first
         iteration, η afterwards. ``gtd`` is gᵀd, ``prev_loss`` the loss one iteration back."""
         return min(1.0, 1.0 / np.abs(grad).sum()) * lr if state["n_iter"] == 1 else lr

@@ -98,7 +98,8 @@ class SAM(Optimizer):
             raise TypeError("SAM.step needs a closure that computes the loss and the gradients "
                             "at the current parameters and returns the loss (SAM evaluates two "
                             f"points per step), got {closure!r}: call optimizer.step(closure)")
-        self.zero_grad()
+        # Zeros in place, not None: a closure may write its gradient into .grad[...] directly.
+        self.zero_grad(set_to_none=False)
         loss = closure()
         inverse_norm = np.float32(1.0) / self._perturbation_norm()
         for group in self.param_groups:
@@ -109,7 +110,7 @@ class SAM(Optimizer):
                 self.state.setdefault(p, {})["old_p"] = p.data.copy()
                 direction = p.data**2 * p.grad if group["adaptive"] else p.grad
                 p.data += direction * radius
-        self.zero_grad()
+        self.zero_grad(set_to_none=False)
         closure()
         for group in self.param_groups:
             for p in group["params"]:

@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with torch.optim.SGD's momentum, dampening, Nesterov and weight decay."""
 from descent._checks import check_nonnegative, check_real
 from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Rate
 
 
 class SGD(Optimizer):
@@ -15,8 +16,9 @@ class SGD(Optimizer):
     inside; the two agree while η is constant and differ once a schedule changes η.
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, *, maximize=False):
+    def __init__(self, params, lr: Rate = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0,
+                 nesterov: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
@@ -30,7 +32,7 @@ class SGD(Optimizer):
                 "nesterov=True requires momentum > 0 and dampening = 0, got "
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}")
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param, grad, state, group, lr: float) -> None:
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * param.data

@@ -16,7 +16,7 @@ class Schedule:
     ``repr(s)`` is the call that made it; ``s.__doc__`` is that function's docstring (the formula).
     """
 
-    def __init__(self, maker, arguments, rate, name=None, rebuild=None):
+    def __init__(self, maker, arguments, rate, name=None, rebuild=None) -> None:
         self._maker = maker
         self._name = name or maker.__qualname__
         self.arguments = dict(arguments)
@@ -39,7 +39,7 @@ class Schedule:
         # Pickled as the call that made it (the rate itself is a closure).
         return _call, (self._rebuild, self.arguments)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
         return f"{self._name}({args})"
 

@@ -8,7 +8,7 @@ from descent.schedules.base import Schedule
 from descent.schedules.decay import constant
 
 
-def warmup(schedule, warmup_steps, start_factor=1 / 3):
+def warmup(schedule, warmup_steps, start_factor: float = 1 / 3):
     """A linear warmup, then ``schedule`` from its beginning.
 
     With W = warmup_steps, a = start_factor and η₀ = schedule(0):
@@ -70,7 +70,7 @@ def as_schedule(name, value):
         return value
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return constant(value)
-    raise ValueError(f"{name} must be a schedule or a number, got {value!r}")
+    raise TypeError(f"{name} must be a schedule or a number, got {value!r}")
 
 
 def evaluate(schedule, t):

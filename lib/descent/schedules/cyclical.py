@@ -13,7 +13,7 @@ from descent._checks import check_choice, check_int, check_real
 from descent.schedules.base import Schedule, check_rate
 
 
-def cosine_annealing(lr, T_max, eta_min=0.0):
+def cosine_annealing(lr: float, T_max, eta_min: float = 0.0):
     """η(t) = eta_min + (lr − eta_min) · (1 + cos(π t / T_max)) / 2.
 
     torch CosineAnnealingLR(T_max, eta_min). Like torch it is NOT clamped: after t = T_max the
@@ -30,7 +30,7 @@ def cosine_annealing(lr, T_max, eta_min=0.0):
     return Schedule(cosine_annealing, dict(lr=lr, T_max=T_max, eta_min=eta_min), rate)
 
 
-def cosine_restarts(lr, T_0, T_mult=1, eta_min=0.0):
+def cosine_restarts(lr: float, T_0, T_mult: int = 1, eta_min: float = 0.0):
     """η(t) = eta_min + (lr − eta_min) · (1 + cos(π T_cur / T_i)) / 2   (SGDR).
 
     Cycle i lasts T_i = T_0 · T_mult^i steps; T_cur counts the steps since the last restart, and
@@ -58,12 +58,12 @@ def cosine_restarts(lr, T_0, T_mult=1, eta_min=0.0):
 class CyclicSchedule(Schedule):
     """A schedule from ``cyclic`` or ``one_cycle``, which also knows torch's momentum cycle."""
 
-    def __init__(self, maker, arguments, rate, momentum, default_momenta):
+    def __init__(self, maker, arguments, rate, momentum, default_momenta) -> None:
         super().__init__(maker, arguments, rate)
         self._momentum = momentum
         self._default_momenta = default_momenta
 
-    def momentum(self, base_momentum=None, max_momentum=None):
+    def momentum(self, base_momentum: float | None = None, max_momentum: float | None = None):
         """The momentum torch's scheduler sets with this rate (``cycle_momentum=True``).
 
         It runs against the rate: max_momentum where the rate is lowest, base_momentum where it
@@ -82,8 +82,9 @@ class CyclicSchedule(Schedule):
                         name=f"{self!r}.momentum", rebuild=self.momentum)
 
 
-def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
-           gamma=1.0):
+def cyclic(base_lr, max_lr, step_size_up: int = 2000, step_size_down: int | None = None,
+           mode: str = "triangular",
+           gamma: float = 1.0):
     """η(t) = base_lr + (max_lr − base_lr) · h(t) · scale(t)   (Smith's cyclical rates).
 
     With U = step_size_up, D = step_size_down (default U), c = ⌊1 + t/(U+D)⌋ the cycle and
@@ -123,8 +124,9 @@ def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triang
     return CyclicSchedule(cyclic, arguments, rate, momentum, (0.8, 0.9))
 
 
-def one_cycle(max_lr, total_steps, pct_start=0.3, anneal_strategy="cos", div_factor=25.0,
-              final_div_factor=1e4, three_phase=False):
+def one_cycle(max_lr, total_steps, pct_start: float = 0.3, anneal_strategy: str = "cos",
+              div_factor: float = 25.0,
+              final_div_factor: float = 1e4, three_phase: bool = False):
     """The one-cycle policy: up from max_lr/div_factor to max_lr, then down far below the start.
 
     η₀ = max_lr/div_factor, η_min = η₀/final_div_factor, T = total_steps, p = pct_start.

@@ -6,7 +6,7 @@ from descent._checks import check_int, check_real
 from descent.schedules.base import Schedule, check_rate
 
 
-def constant(lr):
+def constant(lr: float):
     """η(t) = lr for every t.  (torch: no scheduler; Keras: a float learning_rate.)"""
     lr = check_rate("lr", lr)
 
@@ -16,7 +16,7 @@ def constant(lr):
     return Schedule(constant, dict(lr=lr), rate)
 
 
-def step_decay(lr, step_size, gamma=0.1):
+def step_decay(lr: float, step_size, gamma: float = 0.1):
     """η(t) = lr · gamma^⌊t / step_size⌋: multiply by gamma every ``step_size`` steps.
 
     torch StepLR(step_size, gamma). It keeps decaying for ever: there is no last step.
@@ -31,7 +31,7 @@ def step_decay(lr, step_size, gamma=0.1):
     return Schedule(step_decay, dict(lr=lr, step_size=step_size, gamma=gamma), rate)
 
 
-def multistep_decay(lr, milestones, gamma=0.1):
+def multistep_decay(lr: float, milestones, gamma: float = 0.1):
     """η(t) = lr · gamma^(number of milestones ≤ t): multiply by gamma at each milestone.
 
     torch MultiStepLR(milestones, gamma): the rate changes *at* the milestone (step
@@ -52,7 +52,7 @@ def multistep_decay(lr, milestones, gamma=0.1):
     return Schedule(multistep_decay, dict(lr=lr, milestones=milestones, gamma=gamma), rate)
 
 
-def exponential_decay(lr, gamma, decay_steps=1, staircase=False):
+def exponential_decay(lr: float, gamma, decay_steps: int = 1, staircase: bool = False):
     """η(t) = lr · gamma^(t / decay_steps)   (exponent ⌊t / decay_steps⌋ if ``staircase``).
 
     torch ExponentialLR(gamma) is ``decay_steps=1``; with ``staircase=True`` it is StepLR.
@@ -71,7 +71,7 @@ def exponential_decay(lr, gamma, decay_steps=1, staircase=False):
                                             staircase=staircase), rate)
 
 
-def inverse_time_decay(lr, decay_rate, decay_steps=1, staircase=False):
+def inverse_time_decay(lr: float, decay_rate, decay_steps: int = 1, staircase: bool = False):
     """η(t) = lr / (1 + decay_rate · t / decay_steps)   (⌊t / decay_steps⌋ if ``staircase``).
 
     Keras InverseTimeDecay, and the ``decay`` argument of the legacy Keras optimizers
@@ -91,7 +91,7 @@ def inverse_time_decay(lr, decay_rate, decay_steps=1, staircase=False):
                                              decay_steps=decay_steps, staircase=staircase), rate)
 
 
-def polynomial_decay(lr, total_iters=5, power=1.0, end_lr=0.0):
+def polynomial_decay(lr: float, total_iters: int = 5, power: float = 1.0, end_lr: float = 0.0):
     """η(t) = (lr − end_lr) · (1 − min(t, T)/T)^power + end_lr,  T = ``total_iters``.
 
     torch PolynomialLR(total_iters, power) is ``end_lr=0``; Keras PolynomialDecay(lr,
@@ -111,7 +111,7 @@ def polynomial_decay(lr, total_iters=5, power=1.0, end_lr=0.0):
                                            end_lr=end_lr), rate)
 
 
-def linear(lr, start_factor=1 / 3, end_factor=1.0, total_iters=5):
+def linear(lr: float, start_factor: float = 1 / 3, end_factor: float = 1.0, total_iters: int = 5):
     """η(t) = lr · (a + (b − a) · min(t, T)/T),  a = start_factor, b = end_factor, T = total_iters.
 
     torch LinearLR, with its defaults and its ranges (0 < a ≤ 1, 0 ≤ b ≤ 1). It warms up when

@@ -24,8 +24,10 @@ class ReduceLROnPlateau:
     when there is one, else the training loss of the epoch.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4,
+                 threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0,
+                 eps: float = 1e-8) -> None:
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"optimizer must be an optimizer with param_groups, got "
                             f"{type(optimizer).__name__}")
@@ -38,6 +40,7 @@ class ReduceLROnPlateau:
         self.cooldown = check_int("cooldown", cooldown, low=0)
         self.eps = float(check_nonnegative("eps", eps))
         groups = optimizer.param_groups
+        self.min_lrs: list[float]
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
                 raise ValueError(f"min_lr must have one entry per parameter group ({len(groups)}), "
@@ -62,7 +65,7 @@ class ReduceLROnPlateau:
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metric):
+    def step(self, metric) -> None:
         """Record one evaluation of the watched metric and cut the rates if it has stalled."""
         current = float(metric)
         self.last_epoch += 1
@@ -91,7 +94,7 @@ class ReduceLROnPlateau:
             if old - new > self.eps:
                 group["lr"] = new
 
-    def on_epoch_end(self, history):
+    def on_epoch_end(self, history) -> None:
         """``step`` with the epoch's validation loss if ``history`` has one, else its training loss."""
         val_loss = getattr(history, "val_loss", None)
         if val_loss is not None and len(val_loss) > 0:
@@ -109,12 +112,12 @@ class ReduceLROnPlateau:
         return {k: (list(v) if isinstance(v, list) else v)
                 for k, v in vars(self).items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict) -> None:
         """Restore what ``state_dict`` saved."""
         for key, value in state_dict.items():
             setattr(self, key, list(value) if isinstance(value, list) else value)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"ReduceLROnPlateau(mode={self.mode!r}, factor={self.factor!r}, "
                 f"patience={self.patience!r}, threshold={self.threshold!r}, "
                 f"threshold_mode={self.threshold_mode!r}, cooldown={self.cooldown!r}, "
