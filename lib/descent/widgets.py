@@ -161,15 +161,20 @@ def optimizer_race(functions, methods=None, lr=1e-3, adaptive_lr=0.05, momentum=
             for label, make in methods.items():
                 optimizer, hyperparameters = make(lr, adaptive_lr, momentum)
                 paths[label] = minimize(f, optimizer, steps=steps, **hyperparameters)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-        plot.contour(f, paths, ax=left, title=f"{f.name}, {steps} steps")
-        gaps = {label: np.maximum([f(x) - f.f_star for x in path[1:]], 1e-16)
-                for label, path in paths.items() if len(path) > 1}
-        plot.curves(gaps, ax=right, ylabel="f(θ) − f*", title="the race")
-        plt.tight_layout()
-        plt.show()
+        _race_figure(f, paths, steps)
 
     return w.interactive(draw, **controls)
+
+
+def _race_figure(f, paths, steps):
+    """Paths on the contour of ``f`` (left) and each method's f(θ) − f* per step (right)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    plot.contour(f, paths, ax=left, title=f"{f.name}, {steps} steps")
+    gaps = {label: np.maximum([f(x) - f.f_star for x in path[1:]], 1e-16)
+            for label, path in paths.items() if len(path) > 1}
+    plot.curves(gaps, ax=right, ylabel="f(θ) − f*", title="the race")
+    plt.tight_layout()
+    plt.show()
 
 
 def _layer_statistics(activation, scale, depth, width, samples=256, rng=0):
@@ -270,12 +275,6 @@ def recent_race(functions, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, st
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a diverging path just stops early
             paths = recent_paths(f, adam_lr, lion_lr, schedule_free_lr, steps)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-        plot.contour(f, paths, ax=left, title=f"{f.name}, {steps} steps")
-        gaps = {label: np.maximum([f(x) - f.f_star for x in path[1:]], 1e-16)
-                for label, path in paths.items() if len(path) > 1}
-        plot.curves(gaps, ax=right, ylabel="f(θ) − f*", title="the race")
-        plt.tight_layout()
-        plt.show()
+        _race_figure(f, paths, steps)
 
     return w.interactive(draw, **controls)
