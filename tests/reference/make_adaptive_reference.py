@@ -150,24 +150,8 @@ def registry_cases(name):
     return out
 
 
-def write_registry():
-    """optim_reference.run sets torch's default dtype to float64, which would also make NAdam's
-    scalar state (mu_product) float64; keep torch's own default, float32, as users have it."""
-    data = optim_reference.problem()
-    set_default_dtype = torch.set_default_dtype
-    set_default_dtype(torch.float32)
-    torch.set_default_dtype = lambda dtype: None
-    try:
-        for name in CASES:
-            cases = registry_cases(name)
-            trajectories = [optim_reference.run(c, data) for c in cases]
-            optim_reference.save(HERE / f"optim_{name.lower()}.npz", cases, trajectories)
-    finally:
-        torch.set_default_dtype = set_default_dtype
-
-
 def main():
-    write_registry()
+    optim_reference.write_registry(CASES, registry_cases, HERE)
     torch.set_default_dtype(torch.float32)  # torch's default: NAdam's mu_product is float32
     theta0, a, c = problem()
     arrays = {}

@@ -288,26 +288,10 @@ def registry_cases(name):
     return out
 
 
-def write_registry():
-    """optim_reference.run sets torch's default dtype to float64, which would also make ASGD's
-    scalars η and μ float64; keep torch's own default, float32, as users have it."""
+def main():
     sys.path.insert(0, str(HERE))
     import optim_reference
-    data = optim_reference.problem()
-    set_default_dtype = torch.set_default_dtype
-    set_default_dtype(torch.float32)
-    torch.set_default_dtype = lambda dtype: None
-    try:
-        for name in REGISTRY:
-            cases = registry_cases(name)
-            trajectories = [optim_reference.run(c, data) for c in cases]
-            optim_reference.save(HERE / f"optim_{name.lower()}.npz", cases, trajectories)
-    finally:
-        torch.set_default_dtype = set_default_dtype
-
-
-def main():
-    write_registry()
+    optim_reference.write_registry(REGISTRY, registry_cases, HERE)
     _muon._zeropower_via_newtonschulz = without_bfloat16_cast()
     torch.set_default_dtype(torch.float32)
     theta0, a, c = problem()

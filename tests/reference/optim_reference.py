@@ -72,3 +72,23 @@ def save(path, cases, trajectories):
     arrays = {f"case_{i}": t for i, t in enumerate(trajectories)}
     np.savez_compressed(path, cases=np.array(json.dumps(cases)), torch_version=np.array(torch.__version__),
                         **data, **arrays)
+
+
+def write_registry(names, registry_cases, folder):
+    """Write ``optim_<name>.npz`` into ``folder`` for each name, from ``registry_cases(name)``.
+
+    ``run`` sets torch's default dtype to float64, which would also make an optimizer's scalar state
+    float64 (NAdam's mu_product, ASGD's η and μ); torch's own default, float32, is kept, as users
+    have it.
+    """
+    data = problem()
+    set_default_dtype = torch.set_default_dtype
+    set_default_dtype(torch.float32)
+    torch.set_default_dtype = lambda dtype: None
+    try:
+        for name in names:
+            cases = registry_cases(name)
+            trajectories = [run(c, data) for c in cases]
+            save(folder / f"optim_{name.lower()}.npz", cases, trajectories)
+    finally:
+        torch.set_default_dtype = set_default_dtype
