@@ -132,15 +132,15 @@ def main(argv=None):
     args = parse(argv)
     limits = Limits(timeout=args.timeout, memory=int(args.memory * GB), sandbox=args.sandbox)
     try:
-        students = roster.load(args.roster) if args.roster else None
-        times = timing.read_times(args.times) if args.times else {}
-        due = timing.parse(args.due, "--due") if args.due else None
         if args.canvas_id is not None and not args.canvas_id.isdigit():
             raise roster.RosterError(f"--canvas-id: {args.canvas_id!r} is not a Canvas assignment id; give the "
                                      "number after /assignments/ in the assignment's address")
         if (args.title or args.canvas_id) and not args.roster:
             raise roster.RosterError("--title and --canvas-id name the column of canvas.csv and moodle.csv, "
                                      "which are written only with --roster FILE")
+        students = roster.load(args.roster) if args.roster else None
+        times = timing.read_times(args.times) if args.times else {}
+        due = timing.parse(args.due, "--due") if args.due else None
     except (roster.RosterError, timing.TimeError) as error:
         print(f"descent-grade: {error}", file=sys.stderr)
         return 2

@@ -153,11 +153,15 @@ def enrol(rows, found, students, times, due, cells):
         files = list(submission.files.values()) or ([submission.path] if os.path.isfile(submission.path) else [])
         names = [row.submission] + ([row.person.student_id] if row.person else [])
         row.timing = timing.timing(submission.path, files, names, times, due)
+        if row.timing.problem:
+            row.notes.append(row.timing.problem)
     if students is not None:
         rows += [report.absent(s, cells) for s in students if s.student_id not in claims]
     taken = {}
-    for row in rows:   # a submission name that is also another student's roster id would share a page
-        if row.student in taken:
+    for row in rows:
+        if row.status == "graded" and row.notes:
+            row.status = "graded with notes"
+        if row.student in taken:   # a submission name that is another student's roster id: keep both pages
             row.student = f"{row.student} ({row.submission})"
         taken[row.student] = row
     return rows

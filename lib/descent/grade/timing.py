@@ -22,6 +22,7 @@ import datetime
 import math
 import os
 
+import dateutil.tz
 from nbgrader.utils import parse_utc
 
 UTC = datetime.timezone.utc
@@ -40,6 +41,7 @@ class Timing:
     submitted: datetime.datetime = None
     source: str = ""
     late_days: int = None
+    problem: str = ""       # a source that was there but could not be read
 
 
 def parse(text, where):
@@ -87,33 +89,48 @@ def read_times(path):
 
 
 def nbgrader_timestamp(path):
-    """The time in the first ``timestamp.txt`` at or below the submission's folder, or None."""
+    """The time in the first ``timestamp.txt`` at or below the submission's folder, or None.
+
+    nbgrader writes ``%Y-%m-%d %H:%M:%S.%f %Z`` in its exchange's time zone (UTC unless
+    ``c.Exchange.timezone`` says otherwise); a zone abbreviation this machine cannot resolve
+    ("PDT") raises TimeError rather than being read as UTC.
+    """
     if not os.path.isdir(path):
         return None
     for here, dirs, files in sorted(os.walk(path)):
         dirs.sort()
         if "timestamp.txt" in files:
-            with open(os.path.join(here, "timestamp.txt"), encoding="utf-8") as f:
+            where = os.path.join(here, "timestamp.txt")
+            with open(where, encoding="utf-8", errors="replace") as f:
                 text = f.read().strip()
+            parts = text.split(" ")
+            if len(parts) == 3 and dateutil.tz.gettz(parts[2]) is None:
+                raise TimeError(f"{where}: the time zone {parts[2]!r} of {text!r} is not one this machine knows; "
+                                "nbgrader's exchange writes UTC unless c.Exchange.timezone is set")
             try:
                 return parse_utc(text).replace(tzinfo=UTC)
             except (ValueError, OverflowError):
-                raise TimeError(f"{os.path.join(here, 'timestamp.txt')}: {text!r} is not a time") from None
+                raise TimeError(f"{where}: {text!r} is not a time nbgrader writes "
+                                "(such as 2026-10-03 06:59:00.000000 UTC)") from None
     return None
 
 
 def timing(path, files, names, times, due):
     """The Timing of one submission: its folder or file ``path``, its notebook ``files``, the keys it is
     known by in ``--times`` (``names``), the times read from that file, and the due time (or None)."""
-    submitted, source = nbgrader_timestamp(path), "timestamp"
+    problem = ""
+    try:
+        submitted, source = nbgrader_timestamp(path), "timestamp"
+    except TimeError as error:
+        submitted, problem = None, f"{error}; the next source was used."
     if submitted is None:
         submitted, source = next((times[n] for n in names if n in times), None), "times"
     if submitted is None and files:
         seconds = max(os.stat(p).st_mtime for p in files)
         submitted, source = datetime.datetime.fromtimestamp(seconds, UTC), "mtime"
     if submitted is None:
-        return Timing()
-    return Timing(submitted, SOURCES[source], late_days(submitted, due))
+        return Timing(problem=problem)
+    return Timing(submitted, SOURCES[source], late_days(submitted, due), problem)
 
 
 def iso(moment):
