@@ -68,8 +68,8 @@ def graded(tmp_path_factory):
     dan = fab.write(fab.answer(released, R), str(downloads / "dan" / "squares" / "squares.ipynb"))
     write(str(downloads / "dan" / "squares" / "timestamp.txt"), "2026-10-04 06:59:00.000000 UTC")
     stamp(dan, DUE_UTC + datetime.timedelta(days=9))
-    # nobody on the roster
-    fab.write(fab.answer(released, R), str(downloads / "stranger.ipynb"))
+    # nobody on the roster (and not a notebook, which costs no grading time)
+    write(str(downloads / "stranger.ipynb"), "{}")
     roster_file = write(str(root / "roster.csv"), ROSTER)
     times = write(str(root / "times.csv"), "student_id,submitted\ns1002,2026-10-04T07:59:00Z\n")
     out = root / "out"
@@ -103,7 +103,7 @@ def test_missing_students_and_unknown_submissions_are_reported_not_dropped(grade
     rows = graded["rows"]
     assert rows["s1005"]["roster"] == "no submission"
     assert [rows["s1005"][c] for c in ("test_square", "test_mean", "total", "max", "submitted")] == ["", "", "", "5", ""]
-    assert rows["stranger"]["roster"] == "not in roster" and rows["stranger"]["total"] == "5"
+    assert rows["stranger"]["roster"] == "not in roster" and rows["stranger"]["total"] == "0"
     printed = graded["printed"]
     assert ("roster: 4 matched, 1 rostered students without a submission, 1 submissions not in the roster, "
             "0 submissions that claim one student") in printed
@@ -111,7 +111,7 @@ def test_missing_students_and_unknown_submissions_are_reported_not_dropped(grade
     assert "  not in roster: stranger" in printed
     notes = {r[0]: r for r in read_csv(graded["out"] / "notes.csv")}
     assert notes["s1005"][1] == "not submitted" and "No submission" in notes["s1005"][2]
-    assert notes["stranger"][1] == "graded with notes" and "has no row in the roster" in notes["stranger"][2]
+    assert notes["stranger"][1] == "not graded" and "'stranger' has no row in the roster" in notes["stranger"][2]
     feedback = sorted(os.listdir(graded["out"] / "feedback"))
     assert "s1001.html" in feedback and "stranger.html" in feedback and "s1005.html" not in feedback
 
@@ -131,6 +131,8 @@ def test_late_days_count_the_days_started_after_the_due_time(graded):
                                                        "s1005": "", "stranger": rows["stranger"]["late_days"]}
     assert rows["s1002"]["lms_late"] == "yes" and rows["s1001"]["lms_late"] == ""
     assert "due 2026-10-03T06:59:00Z: " in graded["printed"]
+    assert "submission times from file modified (3), times file (1), nbgrader timestamp.txt (1)" in graded["printed"]
+    assert "may be when it was downloaded or unzipped" in graded["printed"]
     assert "marked late by Canvas (_LATE in the file name): s1002" in graded["printed"]
 
 

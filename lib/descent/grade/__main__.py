@@ -112,13 +112,12 @@ def class_lines(result):
         for kind in ("no submission", "not in roster", "several submissions"):
             if status[kind]:
                 lines.append(f"  {kind}: {listing(status[kind])}")
-    sources = collections.Counter(r.timing.source for r in result.rows if r.timing.source)
-    if sources:
-        lines.append("submission times from " + ", ".join(f"{source} ({n})" for source, n in sources.most_common()))
-    if sources.get(timing.SOURCES["mtime"]):
-        lines.append("  (a downloaded file's modification time may be when it was downloaded or unzipped; "
-                     "give --times for the platform's times)")
     if result.due is not None:
+        sources = collections.Counter(r.timing.source for r in result.rows if r.timing.source)
+        lines.append("submission times from " + ", ".join(f"{source} ({n})" for source, n in sources.most_common()))
+        if sources.get(timing.SOURCES["mtime"]):
+            lines.append("  (a downloaded file's modification time may be when it was downloaded or unzipped; "
+                         "give --times for the platform's times)")
         late = [f"{r.student} ({r.timing.late_days})" for r in result.rows if r.timing.late_days]
         lines.append(f"due {timing.iso(result.due)}: {len(late)} late" + (f": {listing(late)}" if late else ""))
     flagged = [r.student for r in result.rows if r.lms_late]
