@@ -18,6 +18,7 @@ summary and grades.csv name them.
 """
 import csv
 import io
+import os
 
 from descent.grade.report import atomic_write, number
 
@@ -71,6 +72,6 @@ def write(out, rows, title, maximum, canvas_id=None):
     """Write canvas.csv and moodle.csv into ``out`` for the rows that have a roster entry; return warnings."""
     rostered = sorted((r for r in rows if r.person is not None and r.total is not None),
                       key=lambda r: r.person.student_id)
-    atomic_write(f"{out}/canvas.csv", canvas(rostered, title, maximum, canvas_id))
-    atomic_write(f"{out}/moodle.csv", moodle(rostered, title))
+    atomic_write(os.path.join(out, "canvas.csv"), canvas(rostered, title, maximum, canvas_id))
+    atomic_write(os.path.join(out, "moodle.csv"), moodle(rostered, title))
     return unidentifiable(rostered)

@@ -55,7 +55,7 @@ class Row:
     notes: list
     feedback: dict
     submission: str = ""        # the file or folder name it was downloaded as
-    roster: str = ""            # with a roster: "matched", "not in roster" or "no submission"
+    roster: str = ""            # with a roster: "matched", "not in roster", "no submission" or "several submissions"
     person: object = None       # the roster row (descent.grade.roster.Student), if any
     timing: Timing = Timing()
     lms_late: bool = False      # the learning platform marked it late (Canvas's _LATE)
