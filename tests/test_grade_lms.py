@@ -134,6 +134,7 @@ def test_late_days_count_the_days_started_after_the_due_time(graded):
     assert "submission times from file modified (3), times file (1), nbgrader timestamp.txt (1)" in graded["printed"]
     assert "may be when it was downloaded or unzipped" in graded["printed"]
     assert "marked late by Canvas (_LATE in the file name): s1002" in graded["printed"]
+    assert "no late penalty applied" in graded["printed"]
 
 
 def test_the_canvas_file_has_canvas_s_columns_and_one_row_per_graded_rostered_student(graded):
@@ -315,3 +316,33 @@ def test_canvas_id_and_title_options_are_checked():
         assert main(["squares", ".", "--out", "out", "--title", "Squares"]) == 2
     assert "--canvas-id: 'abc' is not a Canvas assignment id" in printed.getvalue()
     assert "only with --roster FILE" in printed.getvalue()
+
+
+def test_a_late_penalty_is_applied_only_when_asked_and_never_below_zero(tmp_path):
+    assert [timing.after_penalty(8, days, 10) for days in (0, 1, 2, 11)] == [8, 7.2, 6.4, 0]
+    assert timing.after_penalty(None, 3, 10) is None
+
+    def row(student, total, days):
+        person = roster.Student(student, 2, name=student, sis_id=student.upper())
+        return report.Row(student, [total], total, 10, "graded", [], {}, person=person,
+                          timing=timing.Timing(DUE_UTC, "times file", days))
+    rows = [row("ann", 10, 0), row("ben", 10, 3)]
+    assert "after_late_penalty" not in [header for header, _ in report.grade_columns([])]
+    penalized = dict(report.grade_columns([], penalty=25))["after_late_penalty"]
+    assert [penalized(r) for r in rows] == ["10", "2.5"]
+    lms.write(str(tmp_path), rows, "Squares", 10, penalty=25)
+    assert read_csv(tmp_path / "moodle.csv")[1:] == [["ann", "", "ANN", "10"], ["ben", "", "BEN", "2.5"]]
+    lms.write(str(tmp_path), rows, "Squares", 10)
+    assert read_csv(tmp_path / "canvas.csv")[2:] == [["ann", "", "ANN", "", "", "10"], ["ben", "", "BEN", "", "", "10"]]
+
+
+@pytest.mark.parametrize("options, words", [
+    (["--late-penalty", "10"], "--late-penalty needs --due"),
+    (["--late-penalty", "0", "--due", DUE], "--late-penalty: 0 is not a percent per late day"),
+    (["--late-penalty", "150", "--due", DUE], "--late-penalty: 150 is not a percent per late day"),
+])
+def test_a_late_penalty_needs_a_due_time_and_a_percent(options, words):
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        assert main(["squares", ".", "--out", "out", *options]) == 2
+    assert words in printed.getvalue()

@@ -37,6 +37,9 @@ def parse(argv):
     p.add_argument("--times", metavar="FILE",
                    help="CSV with columns submission (or student_id) and submitted (ISO 8601): submission "
                         "times where nbgrader's timestamp.txt is missing")
+    p.add_argument("--late-penalty", type=float, metavar="PERCENT",
+                   help="take PERCENT of the earned points per late day (needs --due): adds the column "
+                        "after_late_penalty, and canvas.csv and moodle.csv hold what is left (default: no penalty)")
     p.add_argument("--title", help="the assignment's column title in canvas.csv and moodle.csv (default: its name)")
     p.add_argument("--canvas-id", metavar="NUMBER",
                    help="the Canvas assignment id (in its address, /assignments/NUMBER): the column becomes "
@@ -120,6 +123,8 @@ def class_lines(result):
                          "give --times for the platform's times)")
         late = [f"{r.student} ({r.timing.late_days})" for r in result.rows if r.timing.late_days]
         lines.append(f"due {timing.iso(result.due)}: {len(late)} late" + (f": {listing(late)}" if late else ""))
+        lines.append(f"late penalty: {result.penalty:g}% of the earned points per late day (after_late_penalty)"
+                     if result.penalty is not None else "no late penalty applied")
     flagged = [r.student for r in result.rows if r.lms_late]
     if flagged:
         lines.append(f"marked late by Canvas (_LATE in the file name): {listing(flagged)}")
@@ -134,6 +139,11 @@ def main(argv=None):
         if args.canvas_id is not None and not args.canvas_id.isdigit():
             raise roster.RosterError(f"--canvas-id: {args.canvas_id!r} is not a Canvas assignment id; give the "
                                      "number after /assignments/ in the assignment's address")
+        if args.late_penalty is not None and not args.due:
+            raise timing.TimeError("--late-penalty needs --due DATETIME to count late days from")
+        if args.late_penalty is not None and not 0 < args.late_penalty <= 100:
+            raise timing.TimeError(f"--late-penalty: {args.late_penalty:g} is not a percent per late day; "
+                                   "give a number above 0 and at most 100")
         if (args.title or args.canvas_id) and not args.roster:
             raise roster.RosterError("--title and --canvas-id name the column of canvas.csv and moodle.csv, "
                                      "which are written only with --roster FILE")
@@ -146,7 +156,7 @@ def main(argv=None):
     try:
         result = grade(args.assignment, args.submissions, args.out, limits, jobs=args.jobs,
                        progress=ProgressBar(args.quiet), students=students, times=times, due=due,
-                       title=args.title, canvas_id=args.canvas_id)
+                       title=args.title, canvas_id=args.canvas_id, penalty=args.late_penalty)
     except (BrokenEnvironment, FileNotFoundError, timing.TimeError) as error:
         print(f"descent-grade: {error}", file=sys.stderr)
         return 2

@@ -40,6 +40,7 @@ class Result:
     rostered: bool = False      # a roster named the students (then canvas.csv and moodle.csv exist)
     due: object = None          # the due time late days count from (aware, UTC), or None
     warnings: list = dataclasses.field(default_factory=list)
+    penalty: float = None       # percent of the earned points taken per late day, or None
 
 
 def source_folder(assignment, course_root="."):
@@ -61,14 +62,15 @@ def default_jobs():
 
 
 def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None,
-          students=None, times=None, due=None, title=None, canvas_id=None):
+          students=None, times=None, due=None, title=None, canvas_id=None, penalty=None):
     """Grade every submission in ``folder`` against ``assignment``; write the results into ``out``.
 
     ``students``: the roster (a list of ``roster.Student``, from ``roster.load``), or None to name
     each row by its submission. ``times``: {submission name or student id: time} (from
     ``timing.read_times``). ``due``: the due time (aware datetime) late days count from.
     ``title`` and ``canvas_id``: the assignment's title (default: its folder's name) and Canvas
-    assignment id in canvas.csv and moodle.csv.
+    assignment id in canvas.csv and moodle.csv. ``penalty``: percent of the earned points taken per
+    late day (a column of grades.csv, and the points in canvas.csv and moodle.csv); None for none.
 
     ``deadline`` bounds the seconds one student's notebook may take as a whole (default: the
     per-cell timeout times the number of code cells, plus ten cells and a minute of slack).
@@ -121,9 +123,11 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         rows += [report.row(s, None, cells, limits) for s in found if not s.files]
         rows = enrol(rows, {s.student: s for s in found}, students, times or {}, due, cells)
         rows.sort(key=lambda row: row.student)
-        report.write(out, cells, rows)
-        warnings = [] if students is None else lms.write(out, rows, title or name, sum(c.points for c in cells), canvas_id)
-    return Result(cells, rows, out, time.monotonic() - started, limits.sandbox, students is not None, due, warnings)
+        report.write(out, cells, rows, penalty)
+        warnings = [] if students is None else lms.write(out, rows, title or name, sum(c.points for c in cells),
+                                                         canvas_id, penalty)
+    return Result(cells, rows, out, time.monotonic() - started, limits.sandbox, students is not None, due, warnings,
+                  penalty)
 
 
 def enrol(rows, found, students, times, due, cells):

@@ -12,15 +12,17 @@ column to the user ("Email address" to "Email address", or "ID number" to "ID nu
 grade column to a grade item. The file has ``Full name, Email address, ID number``, then one
 column named by the assignment's title.
 
-Both files hold the total score in points. Students without a submission are left out of both
+Both files hold the total score in points (after the late penalty, when one is asked for). Students without a submission are left out of both
 (the platform keeps what it has), and so are submissions that no roster row claims: the command's
 summary and grades.csv name them.
 """
 import csv
+import dataclasses
 import io
 import os
 
 from descent.grade.report import atomic_write, number
+from descent.grade.timing import after_penalty
 
 CANVAS_STUDENT = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 MOODLE_STUDENT = ("Full name", "Email address", "ID number")
@@ -68,10 +70,13 @@ def unidentifiable(rows):
     return warnings
 
 
-def write(out, rows, title, maximum, canvas_id=None):
-    """Write canvas.csv and moodle.csv into ``out`` for the rows that have a roster entry; return warnings."""
+def write(out, rows, title, maximum, canvas_id=None, penalty=None):
+    """Write canvas.csv and moodle.csv into ``out`` for the rows that have a roster entry; return warnings.
+    ``penalty``: percent of the earned points taken per late day (the files then hold what is left)."""
     rostered = sorted((r for r in rows if r.person is not None and r.total is not None),
                       key=lambda r: r.person.student_id)
+    if penalty is not None:
+        rostered = [dataclasses.replace(r, total=after_penalty(r.total, r.timing.late_days, penalty)) for r in rostered]
     atomic_write(os.path.join(out, "canvas.csv"), canvas(rostered, title, maximum, canvas_id))
     atomic_write(os.path.join(out, "moodle.csv"), moodle(rostered, title))
     return unidentifiable(rostered)

@@ -12,7 +12,7 @@ import re
 import tempfile
 
 from descent.grade import mathjax
-from descent.grade.timing import Timing, iso
+from descent.grade.timing import Timing, after_penalty, iso
 
 NOT_GRADED = {
     "empty": "The file was empty.",
@@ -130,9 +130,12 @@ def columns(cells):
     return [f"{c.notebook}:{c.grade_id}" if several else c.grade_id for c in cells]
 
 
-def grade_columns(cells):
-    """The columns of grades.csv, in order: (header, value of a row). Add a column here."""
+def grade_columns(cells, penalty=None):
+    """The columns of grades.csv, in order: (header, value of a row). Add a column here.
+    ``penalty``: percent of the earned points taken per late day, or None for no such column."""
     scored = [(name, lambda r, k=k: number(r.scores[k])) for k, name in enumerate(columns(cells))]
+    penalized = [] if penalty is None else [
+        ("after_late_penalty", lambda r: number(after_penalty(r.total, r.timing.late_days, penalty)))]
     return [
         ("student_id", lambda r: r.student),
         *scored,
@@ -144,16 +147,17 @@ def grade_columns(cells):
         ("time_source", lambda r: r.timing.source),
         ("late_days", lambda r: "" if r.timing.late_days is None else str(r.timing.late_days)),
         ("lms_late", lambda r: "yes" if r.lms_late else ""),
+        *penalized,
     ]
 
 
-def write(out, cells, rows):
+def write(out, cells, rows, penalty=None):
     """Write grades.csv, notes.csv and feedback/<student>.html into ``out``, each atomically
-    (no feedback page for a student with nothing submitted)."""
+    (no feedback page for a student with nothing submitted); ``penalty`` as in grade_columns."""
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
-    layout = grade_columns(cells)
+    layout = grade_columns(cells, penalty)
     writer.writerow([header for header, _ in layout])
     for r in rows:
         writer.writerow([value(r) for _, value in layout])

@@ -11,6 +11,7 @@ Sources, in this order (the first that gives a time wins; ``time_source`` in gra
    a learning platform may carry the time of the download or of unzipping, not of submission.
 
 Canvas's ``_LATE`` mark in a file name is not a time: it is reported beside (``lms_late``).
+No late penalty is applied unless asked for (``--late-penalty PERCENT``, :func:`after_penalty`).
 
 Times without a time zone are taken as UTC. Late days count the days started after the due
 time: ``late_days = ceil((submitted - due) / 1 day)`` when submitted after due, else 0, so one
@@ -60,6 +61,14 @@ def late_days(submitted, due):
     if due is None or submitted is None:
         return None
     return max(0, math.ceil((submitted - due) / DAY))
+
+
+def after_penalty(total, days, percent):
+    """The points left after a late penalty of ``percent`` of the earned points per late day:
+    ``total * max(0, 1 - percent / 100 * days)``, rounded to hundredths (None when ``total`` is)."""
+    if total is None:
+        return None
+    return round(total * max(0.0, 1.0 - percent / 100.0 * (days or 0)), 2)
 
 
 def read_times(path):
