@@ -106,8 +106,7 @@ def nbgrader_timestamp(path):
     """
     if not os.path.isdir(path):
         return None
-    for here, dirs, files in sorted(os.walk(path)):
-        dirs.sort()
+    for here, _, files in sorted(os.walk(path)):   # a folder sorts before the folders in it
         if "timestamp.txt" in files:
             where = os.path.join(here, "timestamp.txt")
             with open(where, encoding="utf-8", errors="replace") as f:
