@@ -5,6 +5,7 @@ import statistics
 import sys
 import time
 
+from descent.grade import roster, timing
 from descent.grade.batch import BrokenEnvironment, Limits, default_jobs, grade
 
 GB = 1024**3
@@ -26,6 +27,23 @@ def parse(argv):
                    help="run student code without isolation (where bubblewrap is missing: macOS, Windows); "
                         "only for submissions you trust")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--roster", metavar="FILE",
+                   help="CSV of the class: student_id and submission (or canvas_id, or name), optional email, "
+                        "sis_id, login_id, section; names the rows by student, lists who submitted nothing and "
+                        "writes canvas.csv and moodle.csv")
+    p.add_argument("--due", metavar="DATETIME",
+                   help="due time, ISO 8601 (2026-10-02T23:59-07:00; without a time zone, UTC is assumed): "
+                        "fills the late_days column")
+    p.add_argument("--times", metavar="FILE",
+                   help="CSV with columns submission (or student_id) and submitted (ISO 8601): submission "
+                        "times where nbgrader's timestamp.txt is missing")
+    p.add_argument("--late-penalty", type=float, metavar="PERCENT",
+                   help="take PERCENT of the earned points per late day (needs --due): adds the column "
+                        "after_late_penalty, and canvas.csv and moodle.csv hold what is left (default: no penalty)")
+    p.add_argument("--title", help="the assignment's column title in canvas.csv and moodle.csv (default: its name)")
+    p.add_argument("--canvas-id", metavar="NUMBER",
+                   help="the Canvas assignment id (in its address, /assignments/NUMBER): the column becomes "
+                        "'TITLE (NUMBER)' so Canvas fills that assignment")
     return p.parse_args(argv)
 
 
@@ -55,7 +73,7 @@ def shorten(text, width=90):
 
 
 def summary(result):
-    rows = result.rows
+    rows = [r for r in result.rows if r.status != "not submitted"]
     totals = [r.total for r in rows]
     count = collections.Counter(r.status for r in rows)
     full = sum(r.total == r.max for r in rows)
@@ -65,7 +83,7 @@ def summary(result):
     lines += [f"{len(rows)} submissions: {count['graded'] + count['graded with notes']} graded, "
              f"{count['grading failed']} failed while grading, {count['not graded']} not gradable; "
              f"in {result.seconds:.0f} s",
-             f"scores out of {result.rows[0].max:g}: mean {statistics.mean(totals):.2f}, "
+             f"scores out of {rows[0].max:g}: mean {statistics.mean(totals):.2f}, "
              f"median {statistics.median(totals):g}, full marks {full}, zero {sum(t == 0 for t in totals)}"
              if rows else "no submissions found"]
     noted = [r for r in rows if r.notes]
@@ -74,17 +92,72 @@ def summary(result):
         lines += [f"  {r.student}: {r.status}; {shorten(r.notes[0])}" for r in noted[:20]]
         if len(noted) > 20:
             lines.append(f"  ... and {len(noted) - 20} more")
-    lines.append(f"wrote {result.out}/grades.csv, notes.csv and feedback/")
+    lines += class_lines(result)
+    lms = ", canvas.csv, moodle.csv" if result.rostered else ""
+    lines.append(f"wrote {result.out}/grades.csv, notes.csv{lms} and feedback/")
     return "\n".join(lines)
+
+
+def listing(names, most=10):
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def class_lines(result):
+    """What the roster and the times say: who is missing or unknown, and who is late."""
+    lines = []
+    if result.rostered:
+        status = collections.defaultdict(list)
+        for r in result.rows:
+            status[r.roster].append(r.submission or r.student)
+        lines.append(f"roster: {len(status['matched'])} matched, {len(status['no submission'])} rostered "
+                     f"students without a submission, {len(status['not in roster'])} submissions not in the "
+                     f"roster, {len(status['several submissions'])} submissions that claim one student")
+        for kind in ("no submission", "not in roster", "several submissions"):
+            if status[kind]:
+                lines.append(f"  {kind}: {listing(status[kind])}")
+    if result.due is not None:
+        sources = collections.Counter(r.timing.source for r in result.rows if r.timing.source)
+        lines.append("submission times from " + ", ".join(f"{source} ({n})" for source, n in sources.most_common()))
+        if sources.get(timing.SOURCES["mtime"]):
+            lines.append("  (a downloaded file's modification time may be when it was downloaded or unzipped; "
+                         "give --times for the platform's times)")
+        late = [f"{r.student} ({r.timing.late_days})" for r in result.rows if r.timing.late_days]
+        lines.append(f"due {timing.iso(result.due)}: {len(late)} late" + (f": {listing(late)}" if late else ""))
+        lines.append(f"late penalty: {result.penalty:g}% of the earned points per late day (after_late_penalty)"
+                     if result.penalty is not None else "no late penalty applied")
+    flagged = [r.student for r in result.rows if r.lms_late]
+    if flagged:
+        lines.append(f"marked late by Canvas (_LATE in the file name): {listing(flagged)}")
+    lines += result.warnings
+    return lines
 
 
 def main(argv=None):
     args = parse(argv)
     limits = Limits(timeout=args.timeout, memory=int(args.memory * GB), sandbox=args.sandbox)
     try:
+        if args.canvas_id is not None and not args.canvas_id.isdigit():
+            raise roster.RosterError(f"--canvas-id: {args.canvas_id!r} is not a Canvas assignment id; give the "
+                                     "number after /assignments/ in the assignment's address")
+        if args.late_penalty is not None and not args.due:
+            raise timing.TimeError("--late-penalty needs --due DATETIME to count late days from")
+        if args.late_penalty is not None and not 0 < args.late_penalty <= 100:
+            raise timing.TimeError(f"--late-penalty: {args.late_penalty:g} is not a percent per late day; "
+                                   "give a number above 0 and at most 100")
+        if (args.title or args.canvas_id) and not args.roster:
+            raise roster.RosterError("--title and --canvas-id name the column of canvas.csv and moodle.csv, "
+                                     "which are written only with --roster FILE")
+        students = roster.load(args.roster) if args.roster else None
+        times = timing.read_times(args.times) if args.times else {}
+        due = timing.parse(args.due, "--due") if args.due else None
+    except (roster.RosterError, timing.TimeError) as error:
+        print(f"descent-grade: {error}", file=sys.stderr)
+        return 2
+    try:
         result = grade(args.assignment, args.submissions, args.out, limits, jobs=args.jobs,
-                       progress=ProgressBar(args.quiet))
-    except (BrokenEnvironment, FileNotFoundError) as error:
+                       progress=ProgressBar(args.quiet), students=students, times=times, due=due,
+                       title=args.title, canvas_id=args.canvas_id, penalty=args.late_penalty)
+    except (BrokenEnvironment, FileNotFoundError, timing.TimeError) as error:
         print(f"descent-grade: {error}", file=sys.stderr)
         return 2
     print(summary(result))

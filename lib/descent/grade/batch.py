@@ -7,6 +7,9 @@
    grading environment is broken (a missing package, a too-short timeout) and nothing is written.
 4. Autograde the students in parallel (``descent.grade.pool``) and write ``grades.csv``,
    ``notes.csv`` and ``feedback/<student_id>.html``.
+5. With a roster, name each row by its student (``descent.grade.roster``), add a row for every
+   rostered student who submitted nothing, and write ``canvas.csv`` and ``moodle.csv``
+   (``descent.grade.lms``). Every row records when it was submitted (``descent.grade.timing``).
 """
 import dataclasses
 import os
@@ -14,7 +17,7 @@ import re
 import tempfile
 import time
 
-from descent.grade import course, report, sandbox, submissions
+from descent.grade import course, lms, report, roster, sandbox, submissions, timing
 from descent.grade.course import Limits
 from descent.grade.pool import Pool
 
@@ -34,6 +37,10 @@ class Result:
     out: str
     seconds: float
     isolated: bool = True
+    rostered: bool = False      # a roster named the students (then canvas.csv and moodle.csv exist)
+    due: object = None          # the due time late days count from (aware, UTC), or None
+    warnings: list = dataclasses.field(default_factory=list)
+    penalty: float = None       # percent of the earned points taken per late day, or None
 
 
 def source_folder(assignment, course_root="."):
@@ -54,8 +61,16 @@ def default_jobs():
         return max(1, os.cpu_count() or 1)
 
 
-def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None):
+def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None,
+          students=None, times=None, due=None, title=None, canvas_id=None, penalty=None):
     """Grade every submission in ``folder`` against ``assignment``; write the results into ``out``.
+
+    ``students``: the roster (a list of ``roster.Student``, from ``roster.load``), or None to name
+    each row by its submission. ``times``: {submission name or student id: time} (from
+    ``timing.read_times``). ``due``: the due time (aware datetime) late days count from.
+    ``title`` and ``canvas_id``: the assignment's title (default: its folder's name) and Canvas
+    assignment id in canvas.csv and moodle.csv. ``penalty``: percent of the earned points taken per
+    late day (a column of grades.csv, and the points in canvas.csv and moodle.csv); None for none.
 
     ``deadline`` bounds the seconds one student's notebook may take as a whole (default: the
     per-cell timeout times the number of code cells, plus ten cells and a minute of slack).
@@ -106,9 +121,54 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         same_failure(replies)
         rows = [report.row(s, replies.get(internal), cells, limits) for internal, s in ids.items()]
         rows += [report.row(s, None, cells, limits) for s in found if not s.files]
+        rows = enrol(rows, {s.student: s for s in found}, students, times or {}, due, cells)
         rows.sort(key=lambda row: row.student)
-        report.write(out, cells, rows)
-    return Result(cells, rows, out, time.monotonic() - started, limits.sandbox)
+        report.write(out, cells, rows, penalty)
+        warnings = [] if students is None else lms.write(out, rows, title or name, sum(c.points for c in cells),
+                                                         canvas_id, penalty)
+    return Result(cells, rows, out, time.monotonic() - started, limits.sandbox, students is not None, due, warnings,
+                  penalty)
+
+
+def enrol(rows, found, students, times, due, cells):
+    """Give each row its submission time and, with a roster, its student; add the rostered students
+    who submitted nothing. ``found`` maps submission names to submissions."""
+    claims = {}
+    for row in rows:
+        name = row.submission
+        row.lms_late = roster.parse_name(name).late
+        if students is not None:
+            person, why = roster.find(students, name)
+            if person is None:
+                row.roster = "not in roster"
+                row.notes.append(f"The submission {name!r} {why}; it is in no learning platform file.")
+            else:
+                claims.setdefault(person.student_id, []).append(row)
+                row.person, row.student, row.roster = person, person.student_id, "matched"
+    for student_id, claimed in claims.items():
+        if len(claimed) > 1:
+            names = ", ".join(repr(r.submission) for r in claimed)
+            for row in claimed:
+                row.person, row.student, row.roster = None, row.submission, "several submissions"
+                row.notes.append(f"Several submissions ({names}) match the roster's {student_id!r}; "
+                                 "keep one and grade again.")
+    for row in rows:
+        submission = found[row.submission]
+        files = list(submission.files.values()) or ([submission.path] if os.path.isfile(submission.path) else [])
+        names = [row.submission] + ([row.person.student_id] if row.person else [])
+        row.timing = timing.timing(submission.path, files, names, times, due)
+        if row.timing.problem:
+            row.notes.append(row.timing.problem)
+    if students is not None:
+        rows += [report.absent(s, cells) for s in students if s.student_id not in claims]
+    taken = {}
+    for row in rows:
+        if row.status == "graded" and row.notes:
+            row.status = "graded with notes"
+        if row.student in taken:   # a submission name that is another student's roster id: keep both pages
+            row.student = f"{row.student} ({row.submission})"
+        taken[row.student] = row
+    return rows
 
 
 def full_marks(reply, cells):

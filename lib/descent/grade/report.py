@@ -12,6 +12,7 @@ import re
 import tempfile
 
 from descent.grade import mathjax
+from descent.grade.timing import Timing, after_penalty, iso
 
 NOT_GRADED = {
     "empty": "The file was empty.",
@@ -53,6 +54,11 @@ class Row:
     status: str
     notes: list
     feedback: dict
+    submission: str = ""        # the file or folder name it was downloaded as
+    roster: str = ""            # with a roster: "matched", "not in roster", "no submission" or "several submissions"
+    person: object = None       # the roster row (descent.grade.roster.Student), if any
+    timing: Timing = Timing()
+    lms_late: bool = False      # the learning platform marked it late (Canvas's _LATE)
 
 
 def row(submission, reply, cells, limits):
@@ -78,7 +84,14 @@ def row(submission, reply, cells, limits):
         if any(score is None for score in scores):
             notes.append("Some answers need grading by hand; they are blank in grades.csv.")
     total = sum(score or 0.0 for score in scores)
-    return Row(submission.student, scores, total, sum(c.points for c in cells), status, notes, feedback)
+    return Row(submission.student, scores, total, sum(c.points for c in cells), status, notes, feedback,
+               submission=submission.student)
+
+
+def absent(person, cells):
+    """The row of a roster student with no submission: blank scores, no feedback page."""
+    return Row(person.student_id, [None for _ in cells], None, sum(c.points for c in cells), "not submitted",
+               ["No submission was found for this student."], {}, roster="no submission", person=person)
 
 
 def failure_note(error):
@@ -117,14 +130,37 @@ def columns(cells):
     return [f"{c.notebook}:{c.grade_id}" if several else c.grade_id for c in cells]
 
 
-def write(out, cells, rows):
-    """Write grades.csv, notes.csv and feedback/<student>.html into ``out``, each atomically."""
+def grade_columns(cells, penalty=None):
+    """The columns of grades.csv, in order: (header, value of a row). Add a column here.
+    ``penalty``: percent of the earned points taken per late day, or None for no such column."""
+    scored = [(name, lambda r, k=k: number(r.scores[k])) for k, name in enumerate(columns(cells))]
+    penalized = [] if penalty is None else [
+        ("after_late_penalty", lambda r: number(after_penalty(r.total, r.timing.late_days, penalty)))]
+    return [
+        ("student_id", lambda r: r.student),
+        *scored,
+        ("total", lambda r: number(r.total)),
+        ("max", lambda r: number(r.max)),
+        ("submission", lambda r: r.submission),
+        ("roster", lambda r: r.roster),
+        ("submitted", lambda r: iso(r.timing.submitted)),
+        ("time_source", lambda r: r.timing.source),
+        ("late_days", lambda r: "" if r.timing.late_days is None else str(r.timing.late_days)),
+        ("lms_late", lambda r: "yes" if r.lms_late else ""),
+        *penalized,
+    ]
+
+
+def write(out, cells, rows, penalty=None):
+    """Write grades.csv, notes.csv and feedback/<student>.html into ``out``, each atomically
+    (no feedback page for a student with nothing submitted); ``penalty`` as in grade_columns."""
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(["student_id", *columns(cells), "total", "max"])
+    layout = grade_columns(cells, penalty)
+    writer.writerow([header for header, _ in layout])
     for r in rows:
-        writer.writerow([r.student, *map(number, r.scores), number(r.total), number(r.max)])
+        writer.writerow([value(r) for _, value in layout])
     atomic_write(os.path.join(out, "grades.csv"), table.getvalue())
 
     table = io.StringIO()
@@ -136,8 +172,9 @@ def write(out, cells, rows):
 
     local = mathjax.install(os.path.join(out, "feedback"))
     for r in rows:
-        atomic_write(os.path.join(out, "feedback", r.student + ".html"),
-                     feedback_page(r, mathjax.localize if local else str))
+        if r.status != "not submitted":
+            atomic_write(os.path.join(out, "feedback", r.student + ".html"),
+                         feedback_page(r, mathjax.localize if local else str))
 
 
 def notes_box(r):

@@ -27,6 +27,7 @@ class Submission:
     files: dict = dataclasses.field(default_factory=dict)
     problems: list = dataclasses.field(default_factory=list)
     warnings: list = dataclasses.field(default_factory=list)
+    path: str = ""   # the file or folder it was found as
 
 
 def find(folder, notebooks):
@@ -50,7 +51,7 @@ def find(folder, notebooks):
         if student in found:
             found[student].problems.append(("duplicate", f"{entry} and another submission share the id {student!r}"))
             continue
-        found[student] = Submission(student, files, problems)
+        found[student] = Submission(student, files, problems, path=path)
     for submission in found.values():
         check(submission)
         absent = [n for n in notebooks if n not in submission.files]
