@@ -156,7 +156,7 @@ def test_the_command_succeeds_and_prints_a_summary_with_a_progress_bar(batch):
 
 
 def test_the_table_has_one_column_per_graded_cell_then_total_and_max(batch):
-    assert batch["header"] == ["student_id", "test_square", "test_mean", "total", "max"]
+    assert batch["header"] == ["student_id", "test_square", "test_mean", "total", "max", "to_grade_by_hand"]
 
 
 def test_every_submission_gets_exactly_one_row_and_nothing_else_does(batch):
@@ -166,7 +166,7 @@ def test_every_submission_gets_exactly_one_row_and_nothing_else_does(batch):
 @pytest.mark.parametrize("student", sorted(CASES))
 def test_each_case_scores_what_it_earned(batch, student):
     square, mean = CASES[student][1]
-    assert batch["rows"][student][1:] == [str(square), str(mean), str(square + mean), "5"]
+    assert batch["rows"][student][1:] == [str(square), str(mean), str(square + mean), "5", "0"]
 
 
 @pytest.mark.parametrize("student", sorted(CASES))

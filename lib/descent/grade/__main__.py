@@ -6,6 +6,7 @@ import sys
 import time
 
 from descent.grade.batch import BrokenEnvironment, Limits, default_jobs, grade
+from descent.grade.written import WrittenScoresError
 
 GB = 1024**3
 
@@ -25,6 +26,9 @@ def parse(argv):
     p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                    help="run student code without isolation (where bubblewrap is missing: macOS, Windows); "
                         "only for submissions you trust")
+    p.add_argument("--written", metavar="FILE",
+                   help="written.csv with the points you gave the written answers (a grading run writes "
+                        "it, with written.html to mark them by question): they join the totals")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -74,7 +78,12 @@ def summary(result):
         lines += [f"  {r.student}: {r.status}; {shorten(r.notes[0])}" for r in noted[:20]]
         if len(noted) > 20:
             lines.append(f"  ... and {len(noted) - 20} more")
-    lines.append(f"wrote {result.out}/grades.csv, notes.csv and feedback/")
+    pending = [r for r in rows if r.pending]
+    if pending:
+        lines.append(f"{len(pending)} with written answers to grade by hand (up to {max(r.pending for r in pending):g} "
+                     f"points each): mark them in written.html, fill in written.csv, grade again with --written")
+    lines.append(f"wrote {result.out}/grades.csv, notes.csv and feedback/"
+                 + (", written.html and written.csv" if any(c.manual for c in result.cells) else ""))
     return "\n".join(lines)
 
 
@@ -83,8 +92,8 @@ def main(argv=None):
     limits = Limits(timeout=args.timeout, memory=int(args.memory * GB), sandbox=args.sandbox)
     try:
         result = grade(args.assignment, args.submissions, args.out, limits, jobs=args.jobs,
-                       progress=ProgressBar(args.quiet))
-    except (BrokenEnvironment, FileNotFoundError) as error:
+                       progress=ProgressBar(args.quiet), written_scores=args.written)
+    except (BrokenEnvironment, FileNotFoundError, WrittenScoresError) as error:
         print(f"descent-grade: {error}", file=sys.stderr)
         return 2
     print(summary(result))

@@ -14,7 +14,7 @@ import re
 import tempfile
 import time
 
-from descent.grade import course, report, sandbox, submissions
+from descent.grade import course, report, sandbox, submissions, written
 from descent.grade.course import Limits
 from descent.grade.pool import Pool
 
@@ -54,12 +54,14 @@ def default_jobs():
         return max(1, os.cpu_count() or 1)
 
 
-def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None):
+def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None, written_scores=None):
     """Grade every submission in ``folder`` against ``assignment``; write the results into ``out``.
 
     ``deadline`` bounds the seconds one student's notebook may take as a whole (default: the
     per-cell timeout times the number of code cells, plus ten cells and a minute of slack).
-    ``progress(done, total, student)`` is called after each student. Raises BrokenEnvironment
+    ``progress(done, total, student)`` is called after each student. ``written_scores``: the
+    path of a filled-in ``written.csv``, the points a person gave the written answers
+    (``descent.grade.written``; read before anything is graded). Raises BrokenEnvironment
     (and writes nothing) if the reference solution does not score full marks, if every
     submission failed in the grader for one reason, or if ``limits.sandbox`` is asked for and
     bubblewrap cannot run here. Grades are written after every kernel of the run is gone.
@@ -75,6 +77,9 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
     source = source_folder(assignment)
     name = os.path.basename(source)
     notebooks = course.notebook_names(source)
+    known = course.graded_cells(None, name, source)
+    by_hand = written.read_scores(written_scores, written.questions(source, known, report.columns(known))) \
+        if written_scores else {}
     found = submissions.find(folder, notebooks)
     if deadline is None:
         deadline = limits.timeout * (course.code_cells(source) + 10) + 60
@@ -104,17 +109,20 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         finally:
             pool.close()
         same_failure(replies)
-        rows = [report.row(s, replies.get(internal), cells, limits) for internal, s in ids.items()]
+        rows = [report.row(s, replies.get(internal), cells, limits, by_hand.get(s.student))
+                for internal, s in ids.items()]
         rows += [report.row(s, None, cells, limits) for s in found if not s.files]
         rows.sort(key=lambda row: row.student)
         report.write(out, cells, rows)
+        written.write(out, written.questions(source, cells, report.columns(cells)), rows, report.columns(cells))
     return Result(cells, rows, out, time.monotonic() - started, limits.sandbox)
 
 
 def full_marks(reply, cells):
-    """Raise BrokenEnvironment unless the reference solution's reply has every point and every import worked."""
+    """Raise BrokenEnvironment unless the reference solution's reply has every automatic point
+    and every import worked."""
     lost = []
-    for cell in cells:
+    for cell in (c for c in cells if not c.manual):  # a written answer waits for a person
         score = reply.get("scores", {}).get(cell.notebook, {}).get(cell.grade_id)
         if score is None or score < cell.points:
             lost.append(f"{cell.grade_id} ({score if score is not None else 0:g}/{cell.points:g})")

@@ -53,19 +53,31 @@ class Row:
     status: str
     notes: list
     feedback: dict
+    pending: float = 0.0
+    answers: dict = dataclasses.field(default_factory=dict)
 
 
-def row(submission, reply, cells, limits):
-    """The row of one submission, from the worker's reply (None when it could not be graded)."""
+def row(submission, reply, cells, limits, written=None):
+    """The row of one submission, from the worker's reply (None when it could not be graded).
+
+    A written answer scores what ``written`` (``{column: points}``, given by hand) says; until
+    then its score is blank and its points count in ``pending``, not in the total. ``answers``
+    keeps the text of every written answer a person must mark (not the blank ones)."""
     notes = [detail for kind, detail in submission.warnings]
     notes += [NOT_GRADED[kind].format(detail=detail) for kind, detail in submission.problems]
-    feedback = {}
+    feedback, answers = {}, {}
     if reply is None:
         status = "not graded"
         scores = [0.0 for _ in cells]
     else:
         scores = [reply["scores"].get(c.notebook, {}).get(c.grade_id, 0.0) if reply["ok"] else 0.0
                   for c in cells]
+        # a written answer nbgrader left to a person (a blank one it scored 0 itself)
+        answers = {column: reply.get("answers", {}).get(c.notebook, {}).get(c.grade_id, "")
+                   for c, column, score in zip(cells, columns(cells), scores) if c.manual and score is None}
+        by_hand = written or {}
+        scores = [by_hand.get(column, score) if score is None else score
+                  for column, score in zip(columns(cells), scores)]
         notes += [EVENTS[kind].format(cell=cell, message=message.rstrip(": "), timeout=limits.timeout,
                                       memory=size(limits.memory))
                   for kind, cell, message in dict.fromkeys(map(tuple, reply["events"]))]
@@ -75,10 +87,10 @@ def row(submission, reply, cells, limits):
         else:
             status = "grading failed"
             notes.append(failure_note(reply["error"]))
-        if any(score is None for score in scores):
-            notes.append("Some answers need grading by hand; they are blank in grades.csv.")
     total = sum(score or 0.0 for score in scores)
-    return Row(submission.student, scores, total, sum(c.points for c in cells), status, notes, feedback)
+    pending = sum(c.points for c, score in zip(cells, scores) if score is None)
+    return Row(submission.student, scores, total, sum(c.points for c in cells), status, notes, feedback,
+               pending, answers)
 
 
 def failure_note(error):
@@ -122,9 +134,9 @@ def write(out, cells, rows):
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(["student_id", *columns(cells), "total", "max"])
+    writer.writerow(["student_id", *columns(cells), "total", "max", "to_grade_by_hand"])
     for r in rows:
-        writer.writerow([r.student, *map(number, r.scores), number(r.total), number(r.max)])
+        writer.writerow([r.student, *map(number, r.scores), number(r.total), number(r.max), number(r.pending)])
     atomic_write(os.path.join(out, "grades.csv"), table.getvalue())
 
     table = io.StringIO()
@@ -140,6 +152,14 @@ def write(out, cells, rows):
                      feedback_page(r, mathjax.localize if local else str))
 
 
+def pending_box(r):
+    if not r.pending:
+        return ""
+    return (f'<div class="grading-pending" style="border:2px solid #36c;padding:0.5em 1em;margin:1em;'
+            f'background:#f0f6ff">Written answers worth {number(r.pending)} points are graded by hand; '
+            f"the score above does not include them yet.</div>")
+
+
 def notes_box(r):
     if not r.notes:
         return ""
@@ -152,7 +172,7 @@ def notes_box(r):
 def feedback_page(r, localize=str):
     """nbgrader's feedback with the grading notes on top; a page of its own when nothing ran.
     ``localize`` rewrites each of nbgrader's pages (to load MathJax locally)."""
-    box = notes_box(r)
+    box = pending_box(r) + notes_box(r)
     if len(r.feedback) == 1:
         page = localize(next(iter(r.feedback.values())))
         return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + box, page, count=1)
