@@ -1,10 +1,12 @@
 """Command line: ``python -m descent.grade ASSIGNMENT SUBMISSIONS --out OUTDIR``."""
 import argparse
 import collections
+import os
 import statistics
 import sys
 import time
 
+from descent import term
 from descent.grade.batch import BrokenEnvironment, Limits, default_jobs, grade
 from descent.grade.written import WrittenScoresError
 
@@ -29,6 +31,9 @@ def parse(argv):
     p.add_argument("--written", metavar="FILE",
                    help="written.csv with the points you gave the written answers (a grading run writes "
                         "it, with written.html to mark them by question): they join the totals")
+    p.add_argument("--term", metavar="NAME",
+                   help="draw the hidden tests' random inputs for this term (e.g. 2027-spring; see descent.term): "
+                        "another term's answers to the hidden cases do not fit by accident")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -82,6 +87,8 @@ def summary(result):
     if pending:
         lines.append(f"{len(pending)} with written answers to grade by hand (up to {max(r.pending for r in pending):g} "
                      f"points each): mark them in written.html, fill in written.csv, grade again with --written")
+    if term.term():
+        lines.append(f"hidden tests drawn for the term {term.term()!r}")
     lines.append(f"wrote {result.out}/grades.csv, notes.csv and feedback/"
                  + (", written.html and written.csv" if any(c.manual for c in result.cells) else ""))
     return "\n".join(lines)
@@ -90,6 +97,12 @@ def summary(result):
 def main(argv=None):
     args = parse(argv)
     limits = Limits(timeout=args.timeout, memory=int(args.memory * GB), sandbox=args.sandbox)
+    if args.term is not None:
+        if not args.term.strip():
+            print("descent-grade: --term must name the term (for example 2027-spring), got an empty name",
+                  file=sys.stderr)
+            return 2
+        os.environ[term.VARIABLE] = args.term  # every grading kernel inherits it
     try:
         result = grade(args.assignment, args.submissions, args.out, limits, jobs=args.jobs,
                        progress=ProgressBar(args.quiet), written_scores=args.written)
