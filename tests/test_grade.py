@@ -245,10 +245,10 @@ def test_running_again_gives_the_same_rows(batch, rerun):
 
 
 def test_a_notebook_past_its_deadline_scores_zero_and_the_others_are_still_graded(rerun):
-    assert rerun["rows"]["dawdles"][1:] == ["0", "0", "0", "5"]
+    assert rerun["rows"]["dawdles"][1:] == ["0", "0", "0", "5", "0"]
     with open(os.path.join(rerun["out"], "feedback", "dawdles.html")) as f:
         assert "ran longer than 12 s" in f.read()
-    assert rerun["rows"]["right"][-2:] == ["5", "5"]
+    assert rerun["rows"]["right"][-3:] == ["5", "5", "0"]
 
 
 def test_a_grading_environment_missing_a_dependency_is_detected(tmp_path):
@@ -412,7 +412,7 @@ def test_the_guides_command_with_relative_paths_grades_from_the_course_root(tmp_
         code = main(["squares", "downloads/", "--out", "grades/squares", "--timeout", str(TIMEOUT), "--jobs", "1"])
     assert code == 0
     rows = {r[0]: r for r in read_csv(tmp_path / "grades" / "squares" / "grades.csv")}
-    assert rows["ann"][1:] == ["2", "3", "5", "5"] and rows["ben"][1:] == ["0", "3", "3", "5"]
+    assert rows["ann"][1:] == ["2", "3", "5", "5", "0"] and rows["ben"][1:] == ["0", "3", "3", "5", "0"]
 
 
 def test_every_submission_failing_in_the_grader_for_one_reason_is_a_broken_environment():
