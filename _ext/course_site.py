@@ -6,11 +6,17 @@
 - The built site carries the course itself, ``descent-course.zip`` (the library, the exercises and
   the lectures, with the files that install them), so a reader of the offline book can work the
   graded exercises without any other download.
+- A graded exercise downloaded from a chapter page starts with a setup cell: opened outside the
+  course folder (on its own, in Colab), it installs ``descent`` from the repository when
+  ``repository.url`` is set, and otherwise stops with a message that says how to get the course.
+  Inside the course folder, and in the grader's sandbox, the library is found and the cell does
+  nothing.
 - Each page loads each inline script once (sphinx-thebe's configuration script otherwise appears
   twice and the browser reports ``THEBE_JS_URL`` as declared twice).
 - The bibliography labels its entries as the text cites them, "Armijo 1966", "Kingma and Ba 2015",
   "Goyal et al. 2017" (the ``authoryear`` pybtex style, selected in ``_config.yml``).
 """
+import json
 import string
 import zipfile
 from collections import Counter
@@ -67,6 +73,47 @@ def write_course_archive(app):
     app.config.html_extra_path = [*app.config.html_extra_path, str(extra)]
 
 
+SETUP_CELL_ID = "descent-setup"
+SETUP_INTRO = """# Setup: this notebook needs the course's library, `descent`. Inside the course folder it is
+# installed already and this cell does nothing; opened on its own (a download, Colab),"""
+
+
+def setup_cell_source(repository_url, branch="main"):
+    """The first cell of a downloaded exercise: install ``descent`` from the repository when the
+    library is missing (or say how to get the course when no repository is configured)."""
+    url = str(repository_url or "").strip().rstrip("/")
+    if url:
+        requirement = f"descent[plot] @ git+{url.removesuffix('.git')}.git@{branch}"
+        return (SETUP_INTRO + "\n# it installs it from the course's repository.\n"
+                "import importlib\nimport importlib.util\nimport subprocess\nimport sys\n\n"
+                'if importlib.util.find_spec("descent") is None:\n'
+                f"    subprocess.check_call([sys.executable, '-m', 'pip', 'install', '-q', {requirement!r}])\n"
+                "    importlib.invalidate_caches()\n")
+    return (SETUP_INTRO + "\n# it says how to get the course.\n"
+            "import importlib.util\n\n"
+            'if importlib.util.find_spec("descent") is None:\n'
+            "    raise ModuleNotFoundError(\n"
+            "        \"This notebook needs the course's library, descent. Download descent-course.zip from the \"\n"
+            "        \"book's page 'Working the exercises', unzip it, install it with the two commands on that \"\n"
+            "        \"page, and open this notebook from the course's exercises/ folder.\")\n")
+
+
+def add_setup_cells(app, exception):
+    """Put the setup cell first in every notebook the site offers as a download."""
+    downloads = Path(app.outdir) / "_downloads"
+    if exception is not None or not downloads.is_dir():
+        return
+    options = app.config.html_theme_options
+    source = setup_cell_source(options.get("repository_url"), options.get("repository_branch") or "main")
+    for path in sorted(downloads.rglob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [c for c in nb["cells"] if c.get("id") != SETUP_CELL_ID]
+        cell = {"cell_type": "code", "execution_count": None, "id": SETUP_CELL_ID, "metadata": {},
+                "outputs": [], "source": source.splitlines(keepends=True)}
+        nb["cells"] = [cell, *cells]
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def load_inline_scripts_once(app, pagename, templatename, context, doctree):
     """Drop a second copy of an inline script (same body) from the page."""
     seen, unique = set(), []
@@ -120,4 +167,5 @@ def setup(app):
     app.connect("config-inited", configure_buttons)
     app.connect("builder-inited", write_course_archive)
     app.connect("html-page-context", load_inline_scripts_once)
+    app.connect("build-finished", add_setup_cells)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

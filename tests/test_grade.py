@@ -156,9 +156,9 @@ def test_the_command_succeeds_and_prints_a_summary_with_a_progress_bar(batch):
 
 
 def test_the_table_has_one_column_per_graded_cell_then_total_and_max(batch):
-    assert batch["header"][:5] == ["student_id", "test_square", "test_mean", "total", "max"]
+    assert batch["header"][:6] == ["student_id", "test_square", "test_mean", "total", "max", "to_grade_by_hand"]
     # then where the submission came from and when (tests/test_grade_lms.py)
-    assert batch["header"][5:] == ["submission", "roster", "submitted", "time_source", "late_days", "lms_late"]
+    assert batch["header"][6:] == ["submission", "roster", "submitted", "time_source", "late_days", "lms_late"]
 
 
 def test_every_submission_gets_exactly_one_row_and_nothing_else_does(batch):
@@ -168,7 +168,7 @@ def test_every_submission_gets_exactly_one_row_and_nothing_else_does(batch):
 @pytest.mark.parametrize("student", sorted(CASES))
 def test_each_case_scores_what_it_earned(batch, student):
     square, mean = CASES[student][1]
-    assert batch["rows"][student][1:5] == [str(square), str(mean), str(square + mean), "5"]
+    assert batch["rows"][student][1:6] == [str(square), str(mean), str(square + mean), "5", "0"]
 
 
 @pytest.mark.parametrize("student", sorted(CASES))
@@ -247,10 +247,10 @@ def test_running_again_gives_the_same_rows(batch, rerun):
 
 
 def test_a_notebook_past_its_deadline_scores_zero_and_the_others_are_still_graded(rerun):
-    assert rerun["rows"]["dawdles"][1:5] == ["0", "0", "0", "5"]
+    assert rerun["rows"]["dawdles"][1:6] == ["0", "0", "0", "5", "0"]
     with open(os.path.join(rerun["out"], "feedback", "dawdles.html")) as f:
         assert "ran longer than 12 s" in f.read()
-    assert rerun["rows"]["right"][3:5] == ["5", "5"]
+    assert rerun["rows"]["right"][3:6] == ["5", "5", "0"]
 
 
 def test_a_grading_environment_missing_a_dependency_is_detected(tmp_path):
@@ -414,7 +414,7 @@ def test_the_guides_command_with_relative_paths_grades_from_the_course_root(tmp_
         code = main(["squares", "downloads/", "--out", "grades/squares", "--timeout", str(TIMEOUT), "--jobs", "1"])
     assert code == 0
     rows = {r[0]: r for r in read_csv(tmp_path / "grades" / "squares" / "grades.csv")}
-    assert rows["ann"][1:5] == ["2", "3", "5", "5"] and rows["ben"][1:5] == ["0", "3", "3", "5"]
+    assert rows["ann"][1:6] == ["2", "3", "5", "5", "0"] and rows["ben"][1:6] == ["0", "3", "3", "5", "0"]
 
 
 def test_every_submission_failing_in_the_grader_for_one_reason_is_a_broken_environment():

@@ -376,7 +376,7 @@ def test_no_attack_scores_the_test_it_did_not_solve_or_sees_what_is_hidden(attac
 
 def test_grades_are_the_graders_own_after_every_kernel_is_gone(attacked):
     lines = attacked["grades"].splitlines()
-    assert lines[0].split(",")[:5] == ["student_id", "test_square", "test_mean", "total", "max"]
+    assert lines[0].split(",")[:6] == ["student_id", "test_square", "test_mean", "total", "max", "to_grade_by_hand"]
     assert len(lines) == 1 + len(attacked["cases"]) + len(HONEST)
     assert "daemon,5,5,10,5" not in attacked["grades"]
     with open(attacked["out"] / "grades.csv") as f:

@@ -89,8 +89,8 @@ def test_the_run_succeeds_and_every_student_and_submission_has_a_row(graded):
 
 
 def test_grades_name_rows_by_roster_id_and_keep_the_download_name(graded):
-    assert graded["header"] == ["student_id", "test_square", "test_mean", "total", "max", "submission", "roster",
-                                "submitted", "time_source", "late_days", "lms_late"]
+    assert graded["header"] == ["student_id", "test_square", "test_mean", "total", "max", "to_grade_by_hand", "submission",
+                                "roster", "submitted", "time_source", "late_days", "lms_late"]
     rows = graded["rows"]
     assert rows["s1001"]["submission"] == "doejane_12345_67890_squares" and rows["s1001"]["total"] == "5"
     assert rows["s1002"]["submission"] == "roeben_LATE_23456_67891_squares" and rows["s1002"]["total"] == "3"

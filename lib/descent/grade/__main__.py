@@ -1,12 +1,15 @@
 """Command line: ``python -m descent.grade ASSIGNMENT SUBMISSIONS --out OUTDIR``."""
 import argparse
 import collections
+import os
 import statistics
 import sys
 import time
 
+from descent import term
 from descent.grade import roster, timing
 from descent.grade.batch import BrokenEnvironment, Limits, default_jobs, grade
+from descent.grade.written import WrittenScoresError
 
 GB = 1024**3
 
@@ -26,6 +29,12 @@ def parse(argv):
     p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                    help="run student code without isolation (where bubblewrap is missing: macOS, Windows); "
                         "only for submissions you trust")
+    p.add_argument("--written", metavar="FILE",
+                   help="written.csv with the points you gave the written answers (a grading run writes "
+                        "it, with written.html to mark them by question): they join the totals")
+    p.add_argument("--term", metavar="NAME",
+                   help="draw the hidden tests' random inputs for this term (e.g. 2027-spring; see descent.term): "
+                        "another term's answers to the hidden cases do not fit by accident")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--roster", metavar="FILE",
                    help="CSV of the class: student_id and submission (or canvas_id, or name), optional email, "
@@ -93,8 +102,15 @@ def summary(result):
         if len(noted) > 20:
             lines.append(f"  ... and {len(noted) - 20} more")
     lines += class_lines(result)
+    pending = [r for r in rows if r.pending]
+    if pending:
+        lines.append(f"{len(pending)} with written answers to grade by hand (up to {max(r.pending for r in pending):g} "
+                     f"points each): mark them in written.html, fill in written.csv, grade again with --written")
+    if term.term():
+        lines.append(f"hidden tests drawn for the term {term.term()!r}")
     lms = ", canvas.csv, moodle.csv" if result.rostered else ""
-    lines.append(f"wrote {result.out}/grades.csv, notes.csv{lms} and feedback/")
+    written = ", written.html, written.csv" if any(c.manual for c in result.cells) else ""
+    lines.append(f"wrote {result.out}/grades.csv, notes.csv{lms}{written} and feedback/")
     return "\n".join(lines)
 
 
@@ -135,6 +151,12 @@ def class_lines(result):
 def main(argv=None):
     args = parse(argv)
     limits = Limits(timeout=args.timeout, memory=int(args.memory * GB), sandbox=args.sandbox)
+    if args.term is not None:
+        if not args.term.strip():
+            print("descent-grade: --term must name the term (for example 2027-spring), got an empty name",
+                  file=sys.stderr)
+            return 2
+        os.environ[term.VARIABLE] = args.term  # every grading kernel inherits it
     try:
         if args.canvas_id is not None and not args.canvas_id.isdigit():
             raise roster.RosterError(f"--canvas-id: {args.canvas_id!r} is not a Canvas assignment id; give the "
@@ -156,8 +178,9 @@ def main(argv=None):
     try:
         result = grade(args.assignment, args.submissions, args.out, limits, jobs=args.jobs,
                        progress=ProgressBar(args.quiet), students=students, times=times, due=due,
-                       title=args.title, canvas_id=args.canvas_id, penalty=args.late_penalty)
-    except (BrokenEnvironment, FileNotFoundError, timing.TimeError) as error:
+                       title=args.title, canvas_id=args.canvas_id, penalty=args.late_penalty,
+                       written_scores=args.written)
+    except (BrokenEnvironment, FileNotFoundError, timing.TimeError, WrittenScoresError) as error:
         print(f"descent-grade: {error}", file=sys.stderr)
         return 2
     print(summary(result))

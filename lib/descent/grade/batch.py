@@ -17,7 +17,7 @@ import re
 import tempfile
 import time
 
-from descent.grade import course, lms, report, roster, sandbox, submissions, timing
+from descent.grade import course, lms, report, roster, sandbox, submissions, timing, written
 from descent.grade.course import Limits
 from descent.grade.pool import Pool
 
@@ -62,7 +62,7 @@ def default_jobs():
 
 
 def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, progress=None,
-          students=None, times=None, due=None, title=None, canvas_id=None, penalty=None):
+          students=None, times=None, due=None, title=None, canvas_id=None, penalty=None, written_scores=None):
     """Grade every submission in ``folder`` against ``assignment``; write the results into ``out``.
 
     ``students``: the roster (a list of ``roster.Student``, from ``roster.load``), or None to name
@@ -74,7 +74,9 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
 
     ``deadline`` bounds the seconds one student's notebook may take as a whole (default: the
     per-cell timeout times the number of code cells, plus ten cells and a minute of slack).
-    ``progress(done, total, student)`` is called after each student. Raises BrokenEnvironment
+    ``progress(done, total, student)`` is called after each student. ``written_scores``: the
+    path of a filled-in ``written.csv``, the points a person gave the written answers
+    (``descent.grade.written``; read before anything is graded). Raises BrokenEnvironment
     (and writes nothing) if the reference solution does not score full marks, if every
     submission failed in the grader for one reason, or if ``limits.sandbox`` is asked for and
     bubblewrap cannot run here. Grades are written after every kernel of the run is gone.
@@ -90,6 +92,9 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
     source = source_folder(assignment)
     name = os.path.basename(source)
     notebooks = course.notebook_names(source)
+    known = course.graded_cells(None, name, source)
+    by_hand = written.read_scores(written_scores, written.questions(source, known, report.columns(known))) \
+        if written_scores else {}
     found = submissions.find(folder, notebooks)
     if deadline is None:
         deadline = limits.timeout * (course.code_cells(source) + 10) + 60
@@ -122,8 +127,10 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         rows = [report.row(s, replies.get(internal), cells, limits) for internal, s in ids.items()]
         rows += [report.row(s, None, cells, limits) for s in found if not s.files]
         rows = enrol(rows, {s.student: s for s in found}, students, times or {}, due, cells)
+        written.fill(rows, by_hand, cells, report.columns(cells))
         rows.sort(key=lambda row: row.student)
         report.write(out, cells, rows, penalty)
+        written.write(out, written.questions(source, cells, report.columns(cells)), rows, report.columns(cells))
         warnings = [] if students is None else lms.write(out, rows, title or name, sum(c.points for c in cells),
                                                          canvas_id, penalty)
     return Result(cells, rows, out, time.monotonic() - started, limits.sandbox, students is not None, due, warnings,
@@ -172,9 +179,10 @@ def enrol(rows, found, students, times, due, cells):
 
 
 def full_marks(reply, cells):
-    """Raise BrokenEnvironment unless the reference solution's reply has every point and every import worked."""
+    """Raise BrokenEnvironment unless the reference solution's reply has every automatic point
+    and every import worked."""
     lost = []
-    for cell in cells:
+    for cell in (c for c in cells if not c.manual):  # a written answer waits for a person
         score = reply.get("scores", {}).get(cell.notebook, {}).get(cell.grade_id)
         if score is None or score < cell.points:
             lost.append(f"{cell.grade_id} ({score if score is not None else 0:g}/{cell.points:g})")

@@ -8,8 +8,9 @@ For each assignment folder in ``solutions/`` (nbgrader's source directory here):
    committed ``exercises/`` must not change (``git diff --exit-code -- exercises/``), gain
    untracked files, or keep a folder whose source is gone; no hidden test may appear in it.
 2. The reference solution (``solutions/NAME/``), graded as a student through
-   ``python -m descent.grade``, scores full marks; the blank exercise (``exercises/NAME/``)
-   scores zero, with nothing unusual to report.
+   ``python -m descent.grade``, scores full marks, its written answers waiting for a person; the
+   blank exercise (``exercises/NAME/``) scores zero, written answers included, with nothing
+   unusual to report.
 
 Exits 1 and says what is wrong when a check fails.
 """
@@ -23,7 +24,7 @@ import sys
 import tempfile
 
 from descent.grade.batch import default_jobs
-from descent.grade.course import notebook_names
+from descent.grade.course import graded_cells, notebook_names
 
 
 def assignments(root):
@@ -73,6 +74,11 @@ def check_release(root, names):
     return problems
 
 
+def written_points(source):
+    """The points of the assignment's written answers (a person grades them)."""
+    return sum(c.points for c in graded_cells(None, os.path.basename(source), source) if c.manual)
+
+
 def check_grades(root, name, timeout):
     """Grade the reference solution and the blank exercise through the command; return the
     problems and a line that reports the scores."""
@@ -94,15 +100,20 @@ def check_grades(root, name, timeout):
         with open(os.path.join(out, "notes.csv"), newline="") as f:
             notes = {r["student_id"]: r for r in csv.DictReader(f)}
         reference, blank = rows["reference"], rows["blank"]
-        if float(reference["total"]) != float(reference["max"]):
-            problems.append(f"{name}: the reference solution scores {reference['total']}/{reference['max']}: {reference}")
-        if float(blank["total"]) != 0:
+        written = written_points(os.path.join(root, "solutions", name))
+        if float(reference["total"]) + written != float(reference["max"]) \
+                or float(reference["to_grade_by_hand"]) != written:
+            problems.append(f"{name}: the reference solution scores {reference['total']}/{reference['max']} with "
+                            f"{reference['to_grade_by_hand']} points to grade by hand (its written answers are "
+                            f"worth {written:g}): {reference}")
+        if float(blank["total"]) != 0 or float(blank["to_grade_by_hand"]) != 0:
             problems.append(f"{name}: the blank exercise scores {blank['total']} (tests that pass without "
                             f"an answer): {blank}")
         for student in ("reference", "blank"):
             if notes[student]["status"] != "graded":
                 problems.append(f"{name}: grading the {student} notebook reported: {notes[student]['notes']}")
-        line = f"{name}: reference {reference['total']}/{reference['max']}, blank {blank['total']}/{blank['max']}"
+        line = (f"{name}: reference {reference['total']}/{reference['max']}"
+                + (f" and {written:g} written" if written else "") + f", blank {blank['total']}/{blank['max']}")
     return problems, line
 
 

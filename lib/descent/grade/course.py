@@ -130,11 +130,13 @@ def kernel_folder(root):
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
-    """One graded cell: its notebook, its grade_id and its points."""
+    """One graded cell: its notebook, its grade_id, its points, and whether a person grades it
+    (``manual``: a written answer, which nbgrader cannot score)."""
 
     notebook: str
     grade_id: str
     points: float
+    manual: bool = False
 
 
 def prepare(source, root, limits):
@@ -188,7 +190,8 @@ def graded_cells(root, assignment, source):
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade"):
-                cells.append(Cell(name, meta["grade_id"], float(meta.get("points", 0))))
+                cells.append(Cell(name, meta["grade_id"], float(meta.get("points", 0)),
+                                  manual=bool(meta.get("solution") or meta.get("task"))))
     return cells
 
 

@@ -59,19 +59,27 @@ class Row:
     person: object = None       # the roster row (descent.grade.roster.Student), if any
     timing: Timing = Timing()
     lms_late: bool = False      # the learning platform marked it late (Canvas's _LATE)
+    pending: float = 0.0
+    answers: dict = dataclasses.field(default_factory=dict)
 
 
 def row(submission, reply, cells, limits):
-    """The row of one submission, from the worker's reply (None when it could not be graded)."""
+    """The row of one submission, from the worker's reply (None when it could not be graded).
+
+    A written answer that is not blank waits for a person: its score is blank (None), its points
+    count in ``pending``, not in the total, and ``answers`` keeps its text (``descent.grade.written``)."""
     notes = [detail for kind, detail in submission.warnings]
     notes += [NOT_GRADED[kind].format(detail=detail) for kind, detail in submission.problems]
-    feedback = {}
+    feedback, answers = {}, {}
     if reply is None:
         status = "not graded"
         scores = [0.0 for _ in cells]
     else:
         scores = [reply["scores"].get(c.notebook, {}).get(c.grade_id, 0.0) if reply["ok"] else 0.0
                   for c in cells]
+        # a written answer nbgrader left to a person (a blank one it scored 0 itself)
+        answers = {column: reply.get("answers", {}).get(c.notebook, {}).get(c.grade_id, "")
+                   for c, column, score in zip(cells, columns(cells), scores) if c.manual and score is None}
         notes += [EVENTS[kind].format(cell=cell, message=message.rstrip(": "), timeout=limits.timeout,
                                       memory=size(limits.memory))
                   for kind, cell, message in dict.fromkeys(map(tuple, reply["events"]))]
@@ -81,11 +89,10 @@ def row(submission, reply, cells, limits):
         else:
             status = "grading failed"
             notes.append(failure_note(reply["error"]))
-        if any(score is None for score in scores):
-            notes.append("Some answers need grading by hand; they are blank in grades.csv.")
     total = sum(score or 0.0 for score in scores)
+    pending = sum(c.points for c, score in zip(cells, scores) if score is None)
     return Row(submission.student, scores, total, sum(c.points for c in cells), status, notes, feedback,
-               submission=submission.student)
+               submission=submission.student, pending=pending, answers=answers)
 
 
 def absent(person, cells):
@@ -141,6 +148,7 @@ def grade_columns(cells, penalty=None):
         *scored,
         ("total", lambda r: number(r.total)),
         ("max", lambda r: number(r.max)),
+        ("to_grade_by_hand", lambda r: number(r.pending)),
         ("submission", lambda r: r.submission),
         ("roster", lambda r: r.roster),
         ("submitted", lambda r: iso(r.timing.submitted)),
@@ -177,6 +185,14 @@ def write(out, cells, rows, penalty=None):
                          feedback_page(r, mathjax.localize if local else str))
 
 
+def pending_box(r):
+    if not r.pending:
+        return ""
+    return (f'<div class="grading-pending" style="border:2px solid #36c;padding:0.5em 1em;margin:1em;'
+            f'background:#f0f6ff">Written answers worth {number(r.pending)} points are graded by hand; '
+            f"the score above does not include them yet.</div>")
+
+
 def notes_box(r):
     if not r.notes:
         return ""
@@ -189,7 +205,7 @@ def notes_box(r):
 def feedback_page(r, localize=str):
     """nbgrader's feedback with the grading notes on top; a page of its own when nothing ran.
     ``localize`` rewrites each of nbgrader's pages (to load MathJax locally)."""
-    box = notes_box(r)
+    box = pending_box(r) + notes_box(r)
     if len(r.feedback) == 1:
         page = localize(next(iter(r.feedback.values())))
         return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + box, page, count=1)

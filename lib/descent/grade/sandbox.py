@@ -31,7 +31,7 @@ import time
 
 HOME = "/home/student"
 MARKER = ".descent-grade-kernels"
-PASSED_ON = ("NPY_", "OPENBLAS_", "OMP_", "MKL_", "PYTHONHASHSEED")  # numerics settings, no secrets
+PASSED_ON = ("NPY_", "OPENBLAS_", "OMP_", "MKL_", "PYTHONHASHSEED", "DESCENT_TERM")  # numerics settings and the term, no secrets
 POLL = 0.2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -11,7 +11,10 @@ autograde and generate_feedback for that student, and writes one line of JSON pe
 file descriptor RESULT_FD (stdout and stderr belong to nbgrader and the kernels)::
 
     {"student": id, "ok": bool, "scores": {notebook: {grade_id: score}},
-     "events": [[kind, detail], ...], "feedback": {notebook: html_path}, "error": text}
+     "events": [[kind, detail], ...], "feedback": {notebook: html_path},
+     "answers": {notebook: {grade_id: text}}, "error": text}
+
+A score is None where a person must grade the answer (a written answer that is not blank).
 """
 import json
 import os
@@ -76,6 +79,13 @@ def events_in_notebook(nb):
     return found
 
 
+def written_answers(nb):
+    """The text of every answer a person grades (graded solution and task cells), by grade_id."""
+    return {c.metadata.nbgrader["grade_id"]: c.source for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")
+            and (c.metadata.nbgrader.get("solution") or c.metadata.nbgrader.get("task"))}
+
+
 def grade_one(api, root, assignment, student, files):
     """Autograde one student and generate their feedback; return the result message."""
     import nbformat
@@ -108,7 +118,7 @@ def grade_one(api, root, assignment, student, files):
     events += sandbox_events()
     log = result.get("log", "")
     reply = {"student": student, "ok": result["success"], "scores": {}, "feedback": {},
-             "events": events + events_in_log(log), "errors": [], "error": "" if result["success"] else failure(result)}
+             "events": events + events_in_log(log), "errors": [], "answers": {}, "error": "" if result["success"] else failure(result)}
 
     with api.gradebook as gb:
         for notebook in gb.find_assignment(assignment).notebooks:
@@ -129,6 +139,7 @@ def grade_one(api, root, assignment, student, files):
             nb = nbformat.read(path, as_version=4)
             reply["events"] += events_in_notebook(nb)
             reply["errors"] += errors_in_notebook(nb)
+            reply["answers"][notebook] = written_answers(nb)
     feedback = api.generate_feedback(assignment, student)
     if feedback["success"]:
         out = os.path.join(root, "feedback", student, assignment)
@@ -195,7 +206,7 @@ def main(root, assignment, result_fd):
                 reply = grade_one(api, root, assignment, task["student"], task["files"])
             except Exception as error:  # one student's failure must not stop the others
                 reply = {"student": task["student"], "ok": False, "scores": {}, "feedback": {},
-                         "events": [], "errors": [], "error": f"error: {type(error).__name__}: {error}"}
+                         "events": [], "errors": [], "answers": {}, "error": f"error: {type(error).__name__}: {error}"}
             results.write(json.dumps(reply) + "\n")
 
 
