@@ -91,7 +91,8 @@ def tune(run, rates, seeds=(0, 1, 2), max_widenings=6):
     more rate is added beyond that edge at the grid's ratio, up to ``max_widenings`` rates in all;
     if the best rate is still on the edge then, ``EdgeOptimumError`` is raised.
     """
-    rates = [float(check_real("rates[i]", r, low=0.0, low_open=True)) for r in np.ravel(rates)]
+    rates = [float(check_real(f"rates[{i}]", r, low=0.0, low_open=True))
+             for i, r in enumerate(np.ravel(rates).tolist())]
     if len(rates) < 3:
         raise ValueError(f"rates must hold at least 3 rates, got {len(rates)}")
     ratios = np.diff(np.log(rates))
@@ -99,7 +100,9 @@ def tune(run, rates, seeds=(0, 1, 2), max_widenings=6):
         raise ValueError(f"rates must be ascending and log-spaced (a constant ratio), got {rates}")
     factor = float(np.exp(ratios[0]))
     seeds = tuple(seeds)
-    if not seeds or not all(isinstance(s, numbers.Integral) for s in seeds):
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds):
+        raise TypeError(f"seeds must be a non-empty sequence of integers, got {seeds!r}")
+    if not seeds:
         raise ValueError(f"seeds must be a non-empty sequence of integers, got {seeds!r}")
     max_widenings = check_int("max_widenings", max_widenings, low=0)
 

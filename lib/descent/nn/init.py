@@ -30,7 +30,10 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "selu":
         return 3.0 / 4.0
     slope = 0.01 if param is None else param
-    if not _is_real(slope) or math.isnan(slope):
+    if not _is_real(slope):
+        raise TypeError(f"param (the negative slope of leaky_relu) must be a real number or None, "
+                        f"got {param!r} ({type(param).__name__})")
+    if math.isnan(slope):
         raise ValueError(f"param (the negative slope of leaky_relu) must be a real number, got {param!r}")
     return math.sqrt(2.0 / (1.0 + slope**2))
 

@@ -1,7 +1,8 @@
 """Adam and AdamW: momentum on the gradient, per-coordinate scale from its square, bias-corrected."""
 import numpy as np
 
-from descent._checks import check_nonnegative, check_real
+from descent._checks import check_nonnegative
+from descent.optim import arguments
 from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
                                        update_mean_square)
 from descent.optim.optimizer import Rate
@@ -10,16 +11,8 @@ from descent.optim.optimizer import Rate
 def check_adam_group(group) -> None:
     """The checks torch makes for the Adam family: eps ≥ 0, both betas in [0, 1), weight_decay ≥ 0."""
     check_nonnegative("eps", group["eps"])
-    check_betas(group["betas"])
+    arguments.betas(group["betas"])  # TypeError unless a pair of numbers, ValueError outside [0, 1)
     check_nonnegative("weight_decay", group["weight_decay"])
-
-
-def check_betas(betas):
-    """Raise ValueError unless ``betas`` is a pair (β₁, β₂) with both in [0, 1)."""
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    for i, beta in enumerate(betas):
-        check_real(f"betas[{i}]", beta, low=0.0, high=1.0, high_open=True)
 
 
 class Adam(ElementwiseOptimizer):

@@ -49,11 +49,13 @@ def _call(function, arguments):
 
 
 def as_steps(t):
-    """``t`` as an int64 array, after checking it holds whole numbers of steps ≥ 0."""
+    """``t`` as an int64 array, after checking it holds whole numbers of steps ≥ 0: TypeError for
+    a t that is no number (a string, a bool, None), ValueError for a negative, fractional or NaN one."""
     array = np.asarray(t)
     if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer)
                                    or np.issubdtype(array.dtype, np.floating)):
-        raise ValueError(f"t must be a whole number of steps >= 0, got {t!r}")
+        raise TypeError(f"t must be a whole number of steps >= 0 (an int, or an integer array), "
+                        f"got {t!r} ({type(t).__name__})")
     if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array) & (array == np.floor(array))):
         raise ValueError(f"t must be a whole number of steps >= 0, got {t!r}")
     if np.any(array < 0):

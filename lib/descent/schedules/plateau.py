@@ -127,6 +127,6 @@ class ReduceLROnPlateau:
 def _check_numeric_lr(index, group):
     lr = group["lr"]
     if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
-        raise ValueError(f"ReduceLROnPlateau sets the rate of parameter group {index} itself, so "
-                         f"its lr must be a number, got {lr!r}; give the optimizer a number "
-                         "(a schedule and a plateau controller cannot both own the rate)")
+        raise TypeError(f"ReduceLROnPlateau sets the rate of parameter group {index} itself, so "
+                        f"its lr must be a number, got {lr!r}; give the optimizer a number "
+                        "(a schedule and a plateau controller cannot both own the rate)")
