@@ -3,10 +3,10 @@ a value outside its range ValueError; both name the argument, the value and what
 import numbers
 from typing import Any
 
-from descent._checks import check_real
+from descent._checks import T, check_real
 
 
-def real(name: str, value: Any, **interval: Any) -> Any:
+def real(name: str, value: T, **interval: Any) -> T:
     """``value`` as a real number (not a bool) inside ``interval`` (``check_real``'s keywords)."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")

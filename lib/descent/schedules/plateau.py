@@ -44,7 +44,7 @@ class ReduceLROnPlateau:
     def __init__(self, optimizer: HasParamGroups, mode: Literal["min", "max"] = "min",
                  factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
                  threshold_mode: Literal["rel", "abs"] = "rel", cooldown: int = 0,
-                 min_lr: float | Sequence[float] = 0, eps: float = 1e-8) -> None:
+                 min_lr: float | list[float] | tuple[float, ...] = 0, eps: float = 1e-8) -> None:
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"optimizer must be an optimizer with param_groups, got "
                             f"{type(optimizer).__name__}")
