@@ -11,8 +11,8 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 Array: TypeAlias = NDArray[np.floating[Any]]
 IntArray: TypeAlias = NDArray[np.integer[Any]]
-Seed: TypeAlias = np.random.Generator | int | np.integer[Any] | None  # ``rng=``: see descent._random
+Seed: TypeAlias = np.random.Generator | int | np.integer[Any] | None  # rng=: see descent._random
 Group: TypeAlias = dict[str, Any]  # an optimizer's parameter group: "params" and hyperparameters
-State: TypeAlias = dict[str, Any]  # what an optimizer keeps about one parameter (step, moments, …)
+State: TypeAlias = dict[str, Any]  # what an optimizer keeps about a parameter (step, moments, …)
 
 __all__ = ["Array", "ArrayLike", "DTypeLike", "Group", "IntArray", "NDArray", "Seed", "State"]

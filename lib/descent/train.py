@@ -67,7 +67,7 @@ class History:
             setattr(self, name, [])
 
     def record(self, **values: float) -> None:
-        """Append each value to the list of its name: ``record(loss=0.3, lr=0.1)`` (while training)."""
+        """Append each value to the list of its name, ``record(loss=0.3, lr=0.1)``, while training."""
         for name, value in values.items():
             getattr(self, name).append(value)
 

@@ -22,9 +22,9 @@ class Adagrad(ElementwiseOptimizer):
     rate by 1 + (t − 1)·lr_decay (inverse-time decay, on top of any schedule given as ``lr``).
     """
 
-    def __init__(self, params: Params, lr: Rate = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,
-                 maximize: bool = False) -> None:
+    def __init__(self, params: Params, lr: Rate = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))

@@ -49,10 +49,11 @@ class BFGS(QuasiNewton):
         "strong_wolfe": _at_least_one_trial(strong_wolfe), "armijo": _at_least_one_trial(armijo),
         None: None}
 
-    def __init__(self, params: Params, lr: Rate = 1, max_iter: int = 20, max_eval: int | None = None,
-                 tolerance_grad: float = 1e-7,
+    def __init__(self, params: Params, lr: Rate = 1, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9,
-                 line_search_fn: Literal["strong_wolfe", "armijo"] | None = "strong_wolfe") -> None:
+                 line_search_fn: Literal["strong_wolfe", "armijo"] | None = "strong_wolfe"
+                 ) -> None:
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
                          line_search_fn)
 

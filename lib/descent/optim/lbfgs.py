@@ -46,8 +46,8 @@ class LBFGS(QuasiNewton):
     line_searches: dict[str | None, LineSearch | None] = {None: None,
                                                            "strong_wolfe": strong_wolfe_torch}
 
-    def __init__(self, params: Params, lr: Rate = 1, max_iter: int = 20, max_eval: int | None = None,
-                 tolerance_grad: float = 1e-7,
+    def __init__(self, params: Params, lr: Rate = 1, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: Literal["strong_wolfe"] | None = None) -> None:
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,

@@ -76,8 +76,8 @@ class NewtonCG(ClosureOptimizer):
     line_searches: dict[str | None, LineSearch | None] = {"armijo": armijo,
                                                            "strong_wolfe": strong_wolfe, None: None}
 
-    def __init__(self, params: Params, lr: Rate = 1.0, max_iter: int = 20, cg_max_iter: int | None = None,
-                 tolerance_grad: float = 1e-7,
+    def __init__(self, params: Params, lr: Rate = 1.0, max_iter: int = 20,
+                 cg_max_iter: int | None = None, tolerance_grad: float = 1e-7,
                  line_search_fn: Literal["armijo", "strong_wolfe"] | None = "armijo",
                  hessian_vector: Callable[[Array, Array], ArrayLike] | None = None) -> None:
         if hessian_vector is not None and not callable(hessian_vector):

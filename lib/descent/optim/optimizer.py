@@ -20,7 +20,7 @@ from descent._checks import check_nonnegative
 from descent._types import Array, Group, State
 from descent.nn.module import Parameter
 
-Closure = Callable[[], float]  # recomputes the loss, writes the gradients into .grad, returns the loss
+Closure = Callable[[], float]  # recomputes the loss, writes the gradients into .grad, returns it
 Rate = float | Callable[[int], float]  # a learning rate: a number, or a schedule of the step t
 Params = Parameter | Iterable[Parameter] | Iterable[Group]  # parameters, or parameter groups
 

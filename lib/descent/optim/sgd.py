@@ -17,9 +17,9 @@ class SGD(Optimizer):
     inside; the two agree while η is constant and differ once a schedule changes η.
     """
 
-    def __init__(self, params: Params, lr: Rate = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0,
-                 nesterov: bool = False, *, maximize: bool = False) -> None:
+    def __init__(self, params: Params, lr: Rate = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))

@@ -63,8 +63,8 @@ def _call(function: Callable[..., Any], arguments: dict[str, Any]) -> Any:
 
 
 def as_steps(t: ArrayLike) -> IntArray:
-    """``t`` as an int64 array, after checking it holds whole numbers of steps ≥ 0: TypeError for
-    a t that is no number (a string, a bool, None), ValueError for a negative, fractional or NaN one."""
+    """``t`` as an int64 array, after checking it holds whole numbers of steps ≥ 0: TypeError for a
+    t that is no number (a string, a bool, None), ValueError for a negative, fractional or NaN t."""
     array = np.asarray(t)
     if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer)
                                    or np.issubdtype(array.dtype, np.floating)):
