@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from descent._types import Array, Group, State
-from descent.optim.optimizer import Closure, Optimizer, Params
+from descent.optim.optimizer import Closure, Optimizer, Params, StateDict
 
 
 class ClosureOptimizer(Optimizer):
@@ -93,12 +93,12 @@ class ClosureOptimizer(Optimizer):
                                      "gradient into .grad")
         return orig_loss, loss, grad
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> StateDict:
         saved = super().state_dict()
         saved["state"] = copy.deepcopy(saved["state"])
         return saved
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: StateDict) -> None:
         """Restore a ``state_dict``; the memory of these methods lives in flat vectors."""
         params = self._all_params()
         if len(state_dict["param_groups"]) != 1 or \

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import numpy as np
 
@@ -23,6 +23,14 @@ from descent.nn.module import Parameter
 Closure = Callable[[], float]  # recomputes the loss, writes the gradients into .grad, returns it
 Rate = float | Callable[[int], float]  # a learning rate: a number, or a schedule of the step t
 Params = Parameter | Iterable[Parameter] | Iterable[Group]  # parameters, or parameter groups
+
+
+class StateDict(TypedDict):
+    """What ``Optimizer.state_dict`` saves: parameters are referred to by their position."""
+
+    state: dict[int, State]
+    param_groups: list[Group]
+    steps_taken: int
 
 
 class Optimizer:
@@ -116,7 +124,7 @@ class Optimizer:
                 lr: float) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update")
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> StateDict:
         """A copy of the state and hyperparameters; parameters are referred to by position."""
         index = {id(p): i for i, p in enumerate(self._all_params())}
         groups = []
@@ -127,7 +135,7 @@ class Optimizer:
         state = {index[id(p)]: _copy_state(s) for p, s in self.state.items()}
         return {"state": state, "param_groups": groups, "steps_taken": self.steps_taken}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: StateDict) -> None:
         """Restore what ``state_dict`` saved, for an optimizer over parameters of the same shapes.
 
         The loaded hyperparameters are checked as the constructor checks them; nothing changes
@@ -155,7 +163,7 @@ class Optimizer:
             loaded.append(group)
         return loaded
 
-    def _install(self, loaded: list[Group], state_dict: dict[str, Any]) -> None:
+    def _install(self, loaded: list[Group], state_dict: StateDict) -> None:
         for mine, group in zip(self.param_groups, loaded):
             mine.update(group)
         self.steps_taken = state_dict["steps_taken"]

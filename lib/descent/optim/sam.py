@@ -8,7 +8,7 @@ from descent._types import Group, State
 from descent.nn.module import Parameter
 from descent.optim import arguments
 from descent.optim.closure_optimizer import ClosureOptimizer
-from descent.optim.optimizer import Closure, Optimizer, Params
+from descent.optim.optimizer import Closure, Optimizer, Params, StateDict
 
 SAM_KEYS = ("rho", "adaptive")
 
@@ -137,8 +137,8 @@ class SAM(Optimizer):
                 total = np.float32(total + norm * norm)
         return np.float32(np.sqrt(total) + np.float32(self.perturb_eps))
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> StateDict:
         return self.base_optimizer.state_dict()
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: StateDict) -> None:
         self.base_optimizer.load_state_dict(state_dict)
