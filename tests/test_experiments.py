@@ -1,4 +1,5 @@
 import math
+import re
 
 import numpy as np
 import pytest
@@ -81,6 +82,21 @@ def test_bad_grids_and_seeds_are_refused_with_the_argument_named():
         tune(quadratic_run(1.0), log_grid(0.1, 10, 1), seeds=())
     with pytest.raises(ValueError, match="low"):
         log_grid(0.0, 1.0)
+
+
+@pytest.mark.parametrize("seeds", [(0, 1.5), ("0",), (True, False)])
+def test_seeds_that_are_not_integers_raise_type_error(seeds):
+    """A value of the wrong type is a TypeError (an empty tuple of seeds stays a ValueError)."""
+    with pytest.raises(TypeError, match=r"seeds must be a non-empty sequence of integers, got "
+                                        + re.escape(repr(seeds))):
+        tune(quadratic_run(1.0), log_grid(0.1, 10, 1), seeds=seeds)
+
+
+def test_a_bad_rate_is_named_by_its_index():
+    with pytest.raises(ValueError, match=r"rates\[1\] must be in \(0, inf\], got -1.0"):
+        tune(quadratic_run(1.0), [0.1, -1.0, 10.0])
+    with pytest.raises(TypeError, match=r"rates\[2\] must be a real number"):
+        tune(quadratic_run(1.0), np.array([0.1, 1.0, "10"], dtype=object))
 
 
 def test_compare_ranks_real_training_runs_at_their_own_best_rates():

@@ -1,5 +1,6 @@
 """descent.nn.init: draws match torch.nn.init's formulas in distribution; gains are torch's; bad arguments explain."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -91,7 +92,7 @@ def test_fills_a_parameter_in_place_returns_it_and_the_seed_reproduces():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: init.calculate_gain("softmax"), "nonlinearity must be one of"),
-    (lambda: init.calculate_gain("leaky_relu", "0.1"), "negative slope"),
+    (lambda: init.calculate_gain("leaky_relu", math.nan), "negative slope"),
     (lambda: init.kaiming_uniform_(np.empty(SHAPE), mode="fan_avg"), "mode must be one of"),
     (lambda: init.kaiming_normal_(np.empty(SHAPE), nonlinearity="gelu"), "nonlinearity"),
     (lambda: init.xavier_uniform_(np.empty(5)), "at least 2 dimensions"),
@@ -102,6 +103,15 @@ def test_fills_a_parameter_in_place_returns_it_and_the_seed_reproduces():
 def test_bad_arguments_name_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("param", ["0.1", True, [0.1]])
+def test_a_slope_of_the_wrong_type_raises_type_error(param):
+    """A value of the wrong type is a TypeError (a NaN slope stays a ValueError, above), and the
+    message names the argument, the value and what is allowed."""
+    with pytest.raises(TypeError, match=r"param \(the negative slope of leaky_relu\) must be a "
+                                        r"real number or None, got " + re.escape(repr(param))):
+        init.calculate_gain("leaky_relu", param)
 
 
 def test_rejects_what_is_not_a_float_array():

@@ -6,6 +6,7 @@ tested by being registered there (with its cases added to the reference script).
 """
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -241,9 +242,19 @@ def test_betas_outside_unit_interval_are_rejected(name, betas, index):
 
 
 @pytest.mark.parametrize("name", HAS_BETAS)
-def test_betas_must_be_a_pair(name):
-    with pytest.raises(ValueError, match="betas"):
-        getattr(optim, name)([nn.Parameter(np.zeros(2))], betas=0.9)
+@pytest.mark.parametrize("betas", [0.9, (0.9,), (0.9, 0.99, 0.999), "ab", None])
+def test_betas_must_be_a_pair(name, betas):
+    """Not a pair of numbers is a value of the wrong type: TypeError, naming betas, the value
+    and what is allowed (a number outside [0, 1) is a ValueError, above)."""
+    with pytest.raises(TypeError, match=r"betas must be a tuple of 2 numbers, got "
+                                        + re.escape(repr(betas))):
+        getattr(optim, name)([nn.Parameter(np.zeros(2))], betas=betas)
+
+
+@pytest.mark.parametrize("name", HAS_BETAS)
+def test_a_beta_that_is_no_number_raises_type_error(name):
+    with pytest.raises(TypeError, match=r"betas\[1\] must be a real number, got '0.999'"):
+        getattr(optim, name)([nn.Parameter(np.zeros(2))], betas=(0.9, "0.999"))
 
 
 def test_adadelta_rho_may_be_one_but_not_more():

@@ -4,6 +4,7 @@ import json
 import math
 import pathlib
 import pickle
+import re
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -247,9 +248,18 @@ def test_array_and_float_calls():
     assert schedules.constant(0.1)(np.arange(4)).shape == (4,)
 
 
-@pytest.mark.parametrize("t", [-1, 1.5, np.array([0, -2]), "3", True, np.nan])
+@pytest.mark.parametrize("t", [-1, 1.5, np.array([0, -2]), np.nan, np.array([1.0, np.inf])])
 def test_bad_steps_rejected(t):
     with pytest.raises(ValueError, match="t must be a whole number of steps"):
+        schedules.constant(0.1)(t)
+
+
+@pytest.mark.parametrize("t", ["3", True, None, np.array([True]), 2j, np.array(["1"])])
+def test_steps_of_the_wrong_type_raise_type_error(t):
+    """Python's convention: a t that is no number is a TypeError (a bad number a ValueError);
+    the message names t, its value and what is allowed."""
+    with pytest.raises(TypeError, match=r"t must be a whole number of steps >= 0 \(an int.*got "
+                                        + re.escape(repr(t))):
         schedules.constant(0.1)(t)
 
 
@@ -465,9 +475,18 @@ def test_plateau_drives_fit():
 
 
 def test_plateau_refuses_a_scheduled_rate():
+    """A schedule where the plateau controller needs a number is a value of the wrong type:
+    TypeError, naming the group's lr, its value and what is allowed."""
     opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=schedules.constant(0.1))
-    with pytest.raises(ValueError, match="must be a number"):
+    with pytest.raises(TypeError, match=r"parameter group 0 .* lr must be a number, got "
+                                        r"constant\(lr=0.1\)"):
         schedules.ReduceLROnPlateau(opt)
+    opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1)
+    plateau = schedules.ReduceLROnPlateau(opt, patience=0)
+    opt.param_groups[0]["lr"] = schedules.constant(0.1)      # swapped in after construction
+    plateau.step(1.0)
+    with pytest.raises(TypeError, match="lr must be a number"):
+        plateau.step(2.0)
 
 
 @pytest.mark.parametrize("kwargs, name", [

@@ -116,6 +116,22 @@ def test_fit_rejects_bad_arguments(bad, message):
         train.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, **bad)
 
 
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_fit_and_lr_find_refuse_per_item_losses_with_a_type_error(batch_size):
+    """A loss with reduction="none" gives an array, not the one number a step records."""
+    X, y = data.linear_regression(n=8, d=1, seed=0)
+    model = nn.Linear(1, 1, rng=0)
+    message = r"MSELoss returned per-item losses of shape \(%d, 1\) \(reduction='none'\)" % batch_size
+    with pytest.raises(TypeError, match=message):
+        train.fit(model, nn.MSELoss(reduction="none"), optim.SGD(model.parameters(), lr=0.1), X,
+                  y, batch_size=batch_size, progress=False)
+    with pytest.raises(TypeError, match=message):
+        train.lr_find(model, nn.MSELoss(reduction="none"), optim.SGD, X, y, batch_size=batch_size)
+    history = train.fit(model, nn.MSELoss(reduction="sum"), optim.SGD(model.parameters(), lr=0.01),
+                        X, y, batch_size=batch_size, epochs=2, progress=False)
+    assert history.loss.shape == (2 * 8 // batch_size,)
+
+
 def test_fit_rejects_mismatched_data():
     model = nn.Linear(1, 1, rng=0)
     with pytest.raises(ValueError, match="different numbers of samples: 10 and 9"):

@@ -5,16 +5,18 @@ Everything random (initial weights, dropout masks, shuffling) takes ``rng=`` —
 """
 import numpy as np
 
+from descent._types import Seed
+
 _shared = np.random.default_rng(0)
 
 
-def seed(n) -> None:
+def seed(n: int | None) -> None:
     """Reseed the shared generator, so that code that passes no ``rng=`` is reproducible."""
     global _shared
     _shared = np.random.default_rng(n)
 
 
-def as_generator(rng=None):
+def as_generator(rng: Seed = None) -> np.random.Generator:
     """Return a Generator: ``rng`` itself, a new one seeded with the integer ``rng``, or the shared one."""
     if rng is None:
         return _shared

@@ -11,17 +11,22 @@ methods the same way and ranks them by their mean score at their best rates.
 """
 import math
 import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import SupportsFloat
 
 import numpy as np
 
 from descent._checks import check_int, check_real
+from descent._types import Array, ArrayLike
+
+Run = Callable[[float, int], SupportsFloat]  # run(rate, seed) -> the score to minimize
 
 
 class EdgeOptimumError(RuntimeError):
     """The best rate stayed on the edge of the grid after every allowed widening."""
 
 
-def log_grid(low, high, per_decade=2):
+def log_grid(low: float, high: float, per_decade: int = 2) -> Array:
     """Rates spaced evenly on a log scale from ``low`` to ``high``: η_k = low·10^(k/per_decade).
 
     The grid stops at the last rate not above ``high`` (within rounding), so its ratio between
@@ -46,7 +51,8 @@ class Tuned:
     ``widened`` counts the rates added beyond the starting grid.
     """
 
-    def __init__(self, rates, scores, seeds, widened):
+    def __init__(self, rates: ArrayLike, scores: ArrayLike, seeds: Iterable[int],
+                 widened: int) -> None:
         self.rates = np.asarray(rates, dtype=np.float64)
         self.scores = np.asarray(scores, dtype=np.float64)
         self.seeds = tuple(seeds)
@@ -58,20 +64,20 @@ class Tuned:
         self.mean, self.low, self.high = float(best.mean()), float(best.min()), float(best.max())
 
     @property
-    def interior(self):
+    def interior(self) -> bool:
         """True when the best rate has a tried rate on each side of it."""
         return 0 < self.best_index < len(self.rates) - 1
 
-    def spread(self, digits=3):
+    def spread(self, digits: int = 3) -> str:
         """The score at the best rate as text: 'mean (min–max over n seeds)'."""
         return (f"{self.mean:.{digits}g} ({self.low:.{digits}g}–{self.high:.{digits}g} "
                 f"over {len(self.seeds)} seeds)")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Tuned(best_rate={self.best_rate:.3g}, score {self.spread()})"
 
 
-def _score(run, rate, seed):
+def _score(run: Run, rate: float, seed: int) -> float:
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             value = float(run(rate, seed))
@@ -80,7 +86,8 @@ def _score(run, rate, seed):
     return value if math.isfinite(value) else math.inf
 
 
-def tune(run, rates, seeds=(0, 1, 2), max_widenings=6):
+def tune(run: Run, rates: ArrayLike, seeds: Sequence[int] = (0, 1, 2),
+         max_widenings: int = 6) -> Tuned:
     """Tune one method's learning rate by the course's protocol and return a ``Tuned``.
 
     ``run(rate, seed)`` trains the method once and returns the score to minimize (a final loss, a
@@ -91,7 +98,8 @@ def tune(run, rates, seeds=(0, 1, 2), max_widenings=6):
     more rate is added beyond that edge at the grid's ratio, up to ``max_widenings`` rates in all;
     if the best rate is still on the edge then, ``EdgeOptimumError`` is raised.
     """
-    rates = [float(check_real("rates[i]", r, low=0.0, low_open=True)) for r in np.ravel(rates)]
+    rates = [float(check_real(f"rates[{i}]", r, low=0.0, low_open=True))
+             for i, r in enumerate(np.ravel(rates).tolist())]
     if len(rates) < 3:
         raise ValueError(f"rates must hold at least 3 rates, got {len(rates)}")
     ratios = np.diff(np.log(rates))
@@ -99,7 +107,9 @@ def tune(run, rates, seeds=(0, 1, 2), max_widenings=6):
         raise ValueError(f"rates must be ascending and log-spaced (a constant ratio), got {rates}")
     factor = float(np.exp(ratios[0]))
     seeds = tuple(seeds)
-    if not seeds or not all(isinstance(s, numbers.Integral) for s in seeds):
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds):
+        raise TypeError(f"seeds must be a non-empty sequence of integers, got {seeds!r}")
+    if not seeds:
         raise ValueError(f"seeds must be a non-empty sequence of integers, got {seeds!r}")
     max_widenings = check_int("max_widenings", max_widenings, low=0)
 
@@ -127,13 +137,14 @@ def tune(run, rates, seeds=(0, 1, 2), max_widenings=6):
     return Tuned(ordered, [scores[r] for r in ordered], seeds, widened)
 
 
-def compare(runs, rates, seeds=(0, 1, 2), max_widenings=6):
+def compare(runs: Mapping[str, Run], rates: ArrayLike, seeds: Sequence[int] = (0, 1, 2),
+            max_widenings: int = 6) -> dict[str, Tuned]:
     """Tune every method in ``runs`` (a dict name → run(rate, seed)) by ``tune`` on the same
     starting grid and seeds; return a dict name → ``Tuned``, best mean score first."""
     tuned = {name: tune(run, rates, seeds, max_widenings) for name, run in runs.items()}
     return dict(sorted(tuned.items(), key=lambda item: item[1].mean))
 
 
-def clearly_better(a, b):
+def clearly_better(a: Tuned, b: Tuned) -> bool:
     """True when ``a`` beats ``b`` on every seed's range: a's worst seed is below b's best."""
     return a.high < b.low

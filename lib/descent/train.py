@@ -9,18 +9,36 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal, Protocol, Self
 
 import numpy as np
 from tqdm import tqdm
 
 from descent._checks import check_int, check_real
+from descent._types import Array, ArrayLike, NDArray
 from descent.nn.losses import CrossEntropyLoss, Loss
 from descent.nn.module import Module, Parameter
 from descent.nn.utils import clip_grad_norm_
 from descent.optim.optimizer import Optimizer
 
 DEFAULT_BATCH_SIZE = 32
+
+
+class Objective(Protocol):
+    """What ``minimize`` needs of a test problem (a ``descent.problems.Problem``)."""
+
+    @property
+    def x0(self) -> Array: ...
+
+    def __call__(self, x: ArrayLike) -> float | Array: ...
+
+    def grad(self, x: ArrayLike) -> Array: ...
+
+
+class EpochCallback(Protocol):
+    """A callback of ``fit`` that is an object: ``on_epoch_end(history)`` after every epoch."""
+
+    def on_epoch_end(self, history: History) -> None: ...
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -37,25 +55,30 @@ class History:
     """
 
     fields = ("loss", "lr", "grad_norm", "epoch_loss", "val_loss", "val_accuracy")
-    loss: Any
-    lr: Any
-    grad_norm: Any
-    epoch_loss: Any
-    val_loss: Any
-    val_accuracy: Any
+    loss: list[float] | Array
+    lr: list[float] | Array
+    grad_norm: list[float] | Array
+    epoch_loss: list[float] | Array
+    val_loss: list[float] | Array
+    val_accuracy: list[float] | Array
 
     def __init__(self) -> None:
         for name in self.fields:
             setattr(self, name, [])
 
-    def finish(self):
+    def record(self, **values: float) -> None:
+        """Append each value to the list of its name, ``record(loss=0.3, lr=0.1)``, while training."""
+        for name, value in values.items():
+            getattr(self, name).append(value)
+
+    def finish(self) -> Self:
         """Turn the lists into arrays (``fit`` calls this at the end)."""
         for name in self.fields:
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.float64))
         return self
 
     @property
-    def steps(self):
+    def steps(self) -> int:
         return len(self.loss)
 
     def __repr__(self) -> str:
@@ -63,7 +86,7 @@ class History:
         return f"History({self.steps} steps, {len(self.epoch_loss)} epochs{last})"
 
 
-def _check_data(X, y):
+def _check_data(X: ArrayLike, y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]:
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}")
@@ -72,11 +95,21 @@ def _check_data(X, y):
     return X, y
 
 
+def _scalar(loss: float | Array, loss_fn: Loss) -> float:
+    """The loss of a batch as one number: training needs a loss that reduces to one."""
+    if np.ndim(loss) != 0:
+        raise TypeError(f"{type(loss_fn).__name__} returned per-item losses of shape "
+                        f"{np.shape(loss)} (reduction={getattr(loss_fn, 'reduction', None)!r}); "
+                        "training needs one number: use reduction='mean' or 'sum'")
+    return float(loss)
+
+
 def _global_norm(params: list[Parameter]) -> float:
     return math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params if p.grad is not None))
 
 
-def evaluate(model, loss_fn, X, y):
+def evaluate(model: Module, loss_fn: Loss, X: ArrayLike, y: ArrayLike
+             ) -> tuple[float | Array, float | None]:
     """Loss (and accuracy, for CrossEntropyLoss) of ``model`` on (X, y) in evaluation mode."""
     X, y = _check_data(X, y)
     was_training = model.training
@@ -88,10 +121,11 @@ def evaluate(model, loss_fn, X, y):
     return loss, accuracy
 
 
-def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epochs: int = 20,
-        batch_size: int | None | str = "auto", seed: int = 0,
+def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: ArrayLike, y: ArrayLike,
+        epochs: int = 20, batch_size: int | Literal["auto"] | None = "auto", seed: int = 0,
         clip_grad_norm: float | None = None,
-        validation: tuple[Any, Any] | None = None, callbacks: Iterable[Any] = (),
+        validation: tuple[ArrayLike, ArrayLike] | None = None,
+        callbacks: Iterable[EpochCallback | Callable[[History], object]] = (),
         progress: bool | None = None) -> History:
     """Train ``model`` with ``optimizer`` on mini-batches of (X, y) and return a ``History``.
 
@@ -129,8 +163,7 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epoc
             raise ValueError(f"clip_grad_norm={clip_grad_norm!r} cannot be used with "
                              f"{type(optimizer).__name__}: its line search needs the loss's own "
                              "gradient; leave clip_grad_norm=None")
-    if validation is not None:
-        validation = _check_data(*validation)
+    checked_validation = None if validation is None else _check_data(*validation)
     params = model.parameters()
     rng = np.random.default_rng(seed)
     history = History()
@@ -142,7 +175,7 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epoc
     try:
         for epoch in range(epochs):
             order = rng.permutation(len(X))
-            epoch_losses = []
+            epoch_losses: list[float] = []
             for start in range(0, len(X), batch_size):
                 batch = order[start:start + batch_size]
                 lr = optimizer.lr
@@ -152,7 +185,7 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epoc
 
                 def closure() -> float:
                     optimizer.zero_grad()
-                    loss = loss_fn(model(X_batch), y_batch)
+                    loss = _scalar(loss_fn(model(X_batch), y_batch), loss_fn)
                     if not first and not math.isfinite(loss):
                         last = f"{history.loss[-1]:.6g}" if history.loss else "none (the first step)"
                         raise NonFiniteLossError(
@@ -172,23 +205,23 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: Any, y: Any, epoc
                     closure()
                     optimizer.step()
                 loss, norm = first[0]
-                history.loss.append(loss)
-                history.lr.append(rate)
-                history.grad_norm.append(norm)
+                history.record(loss=loss, lr=rate, grad_norm=norm)
                 epoch_losses.append(loss)
                 bar.update(1)
-            history.epoch_loss.append(float(np.mean(epoch_losses)))
-            if validation is not None:
+            history.record(epoch_loss=float(np.mean(epoch_losses)))
+            if checked_validation is not None:
                 _optimizer_mode(optimizer, "eval")
-                val_loss, val_accuracy = evaluate(model, loss_fn, *validation)
+                val_loss, val_accuracy = evaluate(model, loss_fn, *checked_validation)
                 _optimizer_mode(optimizer, "train")
-                history.val_loss.append(val_loss)
+                history.record(val_loss=_scalar(val_loss, loss_fn))
                 if val_accuracy is not None:
-                    history.val_accuracy.append(val_accuracy)
+                    history.record(val_accuracy=val_accuracy)
             bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4g}")
             for callback in callbacks:
-                hook = getattr(callback, "on_epoch_end", callback)
-                hook(history)
+                if hasattr(callback, "on_epoch_end"):
+                    callback.on_epoch_end(history)
+                else:
+                    callback(history)
         _optimizer_mode(optimizer, "eval")
     finally:
         bar.close()
@@ -203,7 +236,8 @@ def _optimizer_mode(optimizer: Optimizer, mode: str) -> None:
         switch()
 
 
-def minimize(f, optimizer, x0=None, steps: int = 100, **hyperparameters):
+def minimize(f: Objective, optimizer: Callable[..., Optimizer], x0: ArrayLike | None = None,
+             steps: int = 100, **hyperparameters: Any) -> Array:
     """Follow ``optimizer`` on the test problem ``f`` and return the path, shape (steps + 1, dim).
 
     ``optimizer`` is an optimizer class (``optim.SGD``, ``optim.Adam``, ``optim.LBFGS``, …),
@@ -216,9 +250,9 @@ def minimize(f, optimizer, x0=None, steps: int = 100, **hyperparameters):
     theta = Parameter(f.x0 if x0 is None else x0)
     opt = optimizer([theta], **hyperparameters)
 
-    def closure():
+    def closure() -> float:
         theta.grad = f.grad(theta.data).astype(theta.data.dtype, copy=False)
-        return f(theta.data)
+        return float(f(theta.data))
 
     path = [theta.data.copy()]
     for step in range(steps):
@@ -233,7 +267,9 @@ def minimize(f, optimizer, x0=None, steps: int = 100, **hyperparameters):
     return np.array(path)
 
 
-def evaluations_to_tolerance(f, make_optimizer, budget: int = 10_000, tolerance: float = 1e-8):
+def evaluations_to_tolerance(f: Objective, make_optimizer: Callable[[list[Parameter]], Optimizer],
+                             budget: int = 10_000, tolerance: float = 1e-8
+                             ) -> tuple[int | None, Array]:
     """How many evaluations of f (closure calls) a method needs before ‖∇f‖₂ < ``tolerance``.
 
     ``make_optimizer(params)`` builds the optimizer on one parameter at ``f.x0``; ``step(closure)``
@@ -244,12 +280,12 @@ def evaluations_to_tolerance(f, make_optimizer, budget: int = 10_000, tolerance:
     """
     check_int("budget", budget, low=1)
     theta = Parameter(f.x0)
-    norms = []
+    norms: list[float] = []
 
-    def closure():
+    def closure() -> float:
         theta.grad = f.grad(theta.data).astype(theta.data.dtype, copy=False)
         norms.append(float(np.linalg.norm(theta.grad)))
-        return f(theta.data)
+        return float(f(theta.data))
 
     opt = make_optimizer([theta])
     while len(norms) < budget and not (norms and norms[-1] < tolerance):
@@ -266,7 +302,7 @@ class LRFinderResult:
     ``steepest`` (the rate where the smoothed loss falls fastest per decade) and
     ``min_loss_lr`` (the rate of the lowest smoothed loss; a tenth of it is a common pick)."""
 
-    def __init__(self, lrs, losses, smoothed) -> None:
+    def __init__(self, lrs: ArrayLike, losses: ArrayLike, smoothed: ArrayLike) -> None:
         self.lrs, self.losses, self.smoothed = np.asarray(lrs), np.asarray(losses), np.asarray(smoothed)
         self.min_loss_lr = float(self.lrs[np.argmin(self.smoothed)])
         best = int(np.argmin(self.smoothed))
@@ -281,10 +317,10 @@ class LRFinderResult:
                 f"min_loss_lr={self.min_loss_lr:.3g})")
 
 
-def lr_find(model, loss_fn, optimizer, X, y, start_lr: float = 1e-7, end_lr: float = 10.0,
-            steps: int = 100,
+def lr_find(model: Module, loss_fn: Loss, optimizer: Callable[..., Optimizer], X: ArrayLike,
+            y: ArrayLike, start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 100,
             batch_size: int = 32, seed: int = 0, smoothing: float = 0.98, divergence: float = 4.0,
-            **hyperparameters):
+            **hyperparameters: Any) -> LRFinderResult:
     """The learning-rate range test in its geometric, smoothed-loss form (Smith 2018, as in
     fastai; Smith 2017 raised the rate linearly and read the accuracy): train for ``steps``
     mini-batches while the rate grows geometrically from ``start_lr`` to ``end_lr``, η_k = start·(end/start)^(k/(steps−1)),
@@ -308,7 +344,9 @@ def lr_find(model, loss_fn, optimizer, X, y, start_lr: float = 1e-7, end_lr: flo
     opt = optimizer(params, lr=lambda t: start_lr * ratio ** (t / (steps - 1)), **hyperparameters)
     rng = np.random.default_rng(seed)
     batch_size = min(check_int("batch_size", batch_size, low=1), len(X))
-    lrs, losses, smoothed = [], [], []
+    lrs: list[float] = []
+    losses: list[float] = []
+    smoothed: list[float] = []
     average, best = 0.0, math.inf
     order, position = rng.permutation(len(X)), 0
     model.train()
@@ -318,9 +356,9 @@ def lr_find(model, loss_fn, optimizer, X, y, start_lr: float = 1e-7, end_lr: flo
                 order, position = rng.permutation(len(X)), 0
             batch = order[position:position + batch_size]
             position += batch_size
-            lr = opt.lr
+            lr = opt.rate(opt.param_groups[0])  # opt.lr: lr_find gives the optimizer its rate
             opt.zero_grad()
-            loss = loss_fn(model(X[batch]), y[batch])
+            loss = _scalar(loss_fn(model(X[batch]), y[batch]), loss_fn)
             if not math.isfinite(loss):
                 break
             model.backward(loss_fn.backward())

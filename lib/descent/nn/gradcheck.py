@@ -4,12 +4,18 @@ Central differences, ∂f/∂x_i ≈ (f(x + h e_i) − f(x − h e_i)) / 2h, hav
 truncation and O(ε_machine/h) from rounding; in float64 with h = 1e-6 both are about 1e-10 to
 1e-12 relative, which is why checks run in float64.
 """
+from collections.abc import Callable
+from typing import SupportsFloat
+
 import numpy as np
 
 from descent._random import as_generator
+from descent._types import Array, ArrayLike, Seed
+from descent.nn.module import Module
 
 
-def numerical_gradient(f, x, h: float = 1e-6):
+def numerical_gradient(f: Callable[[Array], SupportsFloat], x: ArrayLike,
+                       h: float = 1e-6) -> Array:
     """Central-difference gradient of the scalar function f at the array x.
 
     Each element of x is moved to x_i ± h in place (so f may read x through a view, as a
@@ -30,7 +36,7 @@ def numerical_gradient(f, x, h: float = 1e-6):
     return grad
 
 
-def relative_error(a, b):
+def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """‖a − b‖ / max(‖a‖, ‖b‖): 0 for equal arrays, about 1 for unrelated ones (0 if both are 0)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
@@ -39,7 +45,8 @@ def relative_error(a, b):
     return 0.0 if scale == 0.0 else float(np.linalg.norm(a - b) / scale)
 
 
-def gradcheck(f, x, h: float = 1e-6):
+def gradcheck(f: Callable[[Array], tuple[SupportsFloat, ArrayLike]], x: ArrayLike,
+              h: float = 1e-6) -> float:
     """Relative error between the analytic and the numerical gradient of f at x.
 
     ``f(x)`` returns ``(value, gradient)``. Values below about 1e-7 in float64 mean the analytic
@@ -54,7 +61,8 @@ def gradcheck(f, x, h: float = 1e-6):
     return relative_error(analytic, numeric)
 
 
-def gradcheck_module(module, x, h: float = 1e-6, rng=None):
+def gradcheck_module(module: Module, x: ArrayLike, h: float = 1e-6,
+                     rng: Seed = None) -> dict[str, float]:
     """Check a module's backward against finite differences, for the input and every parameter.
 
     Uses the scalar L = Σ r ⊙ module(x) with a fixed random r, so every output element matters.
@@ -76,7 +84,7 @@ def gradcheck_module(module, x, h: float = 1e-6, rng=None):
     x = np.array(x, dtype=np.float64)
     probe = rng.standard_normal(np.shape(module(x.copy())))
 
-    def loss(z):
+    def loss(z: Array) -> float:
         return float((probe * module(z)).sum())
 
     module.zero_grad()

@@ -5,42 +5,42 @@ the caller, who may change it in place.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from descent._checks import check_int, check_real
 from descent._random import as_generator
+from descent._types import Array, ArrayLike, DTypeLike, Seed
 from descent.nn.module import Module, Parameter
 
 
-def _as_input(layer: str, x: Any, features: int | None = None, dtype: Any = None) -> np.ndarray:
+def _as_input(layer: str, x: ArrayLike, features: int | None = None,
+              dtype: DTypeLike | None = None) -> Array:
     """Check that x is a floating array (with ``features`` columns, if given) and return it.
 
     A layer with parameters passes their ``dtype``: integer input is converted to it, floating
     input of another dtype is refused (as torch does; descent never mixes dtypes silently).
     Without ``dtype``, floating input keeps its dtype and integer input becomes float64.
     """
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float64 if dtype is None else dtype)
-    elif dtype is not None and x.dtype != dtype:
-        raise TypeError(f"{layer} has {np.dtype(dtype)} parameters, got {x.dtype} input: convert "
-                        f"one to the other (x.astype(np.{np.dtype(dtype)}) or dtype=...)")
-    if features is not None and (x.ndim != 2 or x.shape[1] != features):
+    array = np.asarray(x)
+    if not np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float64 if dtype is None else dtype)
+    elif dtype is not None and array.dtype != dtype:
+        raise TypeError(f"{layer} has {np.dtype(dtype)} parameters, got {array.dtype} input: "
+                        f"convert one to the other (x.astype(np.{np.dtype(dtype)}) or dtype=...)")
+    if features is not None and (array.ndim != 2 or array.shape[1] != features):
         raise ValueError(
-            f"{layer} expected input of shape (batch, {features}), got shape {x.shape}")
-    return x
+            f"{layer} expected input of shape (batch, {features}), got shape {array.shape}")
+    return array
 
 
-def _as_grad(layer, grad, shape):
+def _as_grad(layer: str, grad: ArrayLike, shape: tuple[int, ...]) -> Array:
     """Check that the incoming gradient dL/dy has the forward output's shape and return it."""
-    grad = np.asarray(grad)
-    if grad.shape != shape:
+    array = np.asarray(grad)
+    if array.shape != shape:
         raise ValueError(
             f"{layer}.backward expected a gradient of shape {shape} "
-            f"(the forward output's), got {grad.shape}")
-    return grad
+            f"(the forward output's), got {array.shape}")
+    return array
 
 
 class Linear(Module):
@@ -52,8 +52,8 @@ class Linear(Module):
 
     _cache = ("x",)
 
-    def __init__(self, in_features, out_features, bias: bool = True, *, dtype=np.float64,
-                 rng=None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
+                 dtype: DTypeLike = np.float64, rng: Seed = None) -> None:
         self.in_features = check_int("in_features", in_features, low=1)
         self.out_features = check_int("out_features", out_features, low=1)
         rng = as_generator(rng)
@@ -61,14 +61,14 @@ class Linear(Module):
         self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)), dtype=dtype)
         self.bias = Parameter(rng.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         self.x = _as_input("Linear", x, self.in_features, self.weight.data.dtype)
         y = self.x @ self.weight.data.T
         if self.bias is not None:
             y += self.bias.data
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         x = self._cached("x")
         g = _as_grad("Linear", grad_output, (x.shape[0], self.out_features))
         self.weight.accumulate(g.T @ x)
@@ -90,13 +90,13 @@ class ReLU(Module):
 
     _cache = ("mask",)
 
-    def forward(self, x):
-        x = _as_input("ReLU", x)
-        self.mask = np.less_equal(x, 0)
+    def forward(self, x: ArrayLike) -> Array:
+        array = _as_input("ReLU", x)
+        self.mask = np.less_equal(array, 0)
         np.logical_not(self.mask, out=self.mask)
-        return np.maximum(x, 0)
+        return np.maximum(array, 0)
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         mask = self._cached("mask")
         # A product, not np.where (tens of times slower on a random mask); it differs from
         # torch only where the incoming gradient is already inf or NaN at a masked element.
@@ -114,12 +114,12 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = check_real("negative_slope", negative_slope)
 
-    def forward(self, x):
-        x = _as_input("LeakyReLU", x)
-        self.mask = x > 0
-        return np.maximum(x, 0) + self.negative_slope * np.minimum(x, 0)  # NaN stays NaN
+    def forward(self, x: ArrayLike) -> Array:
+        array = _as_input("LeakyReLU", x)
+        self.mask = array > 0
+        return np.maximum(array, 0) + self.negative_slope * np.minimum(array, 0)  # NaN stays NaN
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         mask = self._cached("mask")
         g = _as_grad("LeakyReLU", grad_output, mask.shape)
         slope = np.multiply(mask, 1 - self.negative_slope, dtype=g.dtype)
@@ -138,12 +138,12 @@ class Tanh(Module):
 
     _cache = ("slope",)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         y = np.tanh(_as_input("Tanh", x))
         self.slope = 1 - y * y
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         slope = self._cached("slope")
         return _as_grad("Tanh", grad_output, slope.shape) * slope
 
@@ -151,11 +151,11 @@ class Tanh(Module):
         return "Tanh()"
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Array:
     """σ(x) = 1/(1 + e^(−x)), computed without overflow for large |x|."""
-    x = _as_input("sigmoid", x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    array = _as_input("sigmoid", x)
+    e = np.exp(-np.abs(array))
+    return np.where(array >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 class Sigmoid(Module):
@@ -166,12 +166,12 @@ class Sigmoid(Module):
 
     _cache = ("slope",)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         y = sigmoid(x)
         self.slope = y * (1 - y)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         slope = self._cached("slope")
         return _as_grad("Sigmoid", grad_output, slope.shape) * slope
 
@@ -187,23 +187,23 @@ class Dropout(Module):
 
     _cache = ("scale",)
 
-    def __init__(self, p: float = 0.5, *, rng=None) -> None:
+    def __init__(self, p: float = 0.5, *, rng: Seed = None) -> None:
         self.p = check_real("p", p, low=0.0, high=1.0)
         # None: draw from the shared generator at call time, so descent.seed(n) governs the masks.
         self.rng = None if rng is None else as_generator(rng)
 
-    def forward(self, x):
-        x = _as_input("Dropout", x)
+    def forward(self, x: ArrayLike) -> Array:
+        array = _as_input("Dropout", x)
         if not self.training or self.p == 0.0:
-            self.scale = np.ones_like(x)
+            self.scale = np.ones_like(array)
         elif self.p == 1.0:
-            self.scale = np.zeros_like(x)
+            self.scale = np.zeros_like(array)
         else:
-            keep = as_generator(self.rng).random(x.shape) >= self.p
-            self.scale = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=x.dtype)
-        return x * self.scale
+            keep = as_generator(self.rng).random(array.shape) >= self.p
+            self.scale = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=array.dtype)
+        return array * self.scale
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         scale = self._cached("scale")
         return _as_grad("Dropout", grad_output, scale.shape) * scale
 
@@ -223,8 +223,8 @@ class BatchNorm1d(Module):
     _cache = ("x_hat",)
     _buffers = ("running_mean", "running_var")
 
-    def __init__(self, num_features, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, *, dtype=np.float64) -> None:
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, *, dtype: DTypeLike = np.float64) -> None:
         self.num_features = check_int("num_features", num_features, low=1)
         self.eps = check_real("eps", eps, low=0.0, low_open=True)
         self.momentum = check_real("momentum", momentum, low=0.0, high=1.0)
@@ -234,7 +234,7 @@ class BatchNorm1d(Module):
         self.running_mean = np.zeros(num_features, dtype=dtype)
         self.running_var = np.ones(num_features, dtype=dtype)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         x = _as_input("BatchNorm1d", x, self.num_features, self.dtype)
         if self.training:
             n = x.shape[0]
@@ -252,15 +252,15 @@ class BatchNorm1d(Module):
         self.inv_std = 1.0 / np.sqrt(var + self.eps)
         self.x_hat = (x - mean) * self.inv_std
         self.batch_stats = self.training
-        if self.weight is None:
+        if self.weight is None or self.bias is None:  # both or neither (affine)
             return self.x_hat.copy()  # backward reads x_hat: the caller gets its own array
         return self.x_hat * self.weight.data + self.bias.data
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         x_hat = self._cached("x_hat")
         g = _as_grad("BatchNorm1d", grad_output, x_hat.shape)
-        gamma = 1.0
-        if self.weight is not None:
+        gamma: float | Array = 1.0
+        if self.weight is not None and self.bias is not None:
             self.weight.accumulate((g * x_hat).sum(axis=0))
             self.bias.accumulate(g.sum(axis=0))
             gamma = self.weight.data

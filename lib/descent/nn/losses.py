@@ -8,30 +8,32 @@ number for "mean" and "sum", an array of the per-item losses' shape for "none"; 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from descent._checks import check_choice
+from descent._types import Array, ArrayLike, DTypeLike, NDArray
 from descent.nn.layers import sigmoid
 
+Reduction = Literal["none", "mean", "sum"]
 _REDUCTIONS = ("none", "mean", "sum")
 
 
 class Loss:
     """Base class: ``__call__`` checks the inputs, computes the loss and caches what backward needs."""
 
-    def __init__(self, reduction: str = "mean") -> None:
-        self.reduction = check_choice("reduction", reduction, _REDUCTIONS)
+    def __init__(self, reduction: Reduction = "mean") -> None:
+        self.reduction: Reduction = check_choice("reduction", reduction, _REDUCTIONS)
 
-    def _reduce(self, per_item: np.ndarray) -> float | np.ndarray:
+    def _reduce(self, per_item: Array) -> float | Array:
         self._items_shape = per_item.shape
         if self.reduction == "none":
             return per_item
         total = per_item.sum()
         return float(total / per_item.size if self.reduction == "mean" else total)
 
-    def _weights(self, grad_output: Any, dtype: Any) -> Any:
+    def _weights(self, grad_output: ArrayLike | None, dtype: DTypeLike) -> float | Array:
         """The factor by which each per-item derivative is multiplied: dL/d(item loss)."""
         shape = self._items_shape
         if self.reduction == "none":
@@ -46,31 +48,31 @@ class Loss:
         if grad_output is not None and np.ndim(grad_output) != 0:
             raise ValueError(f"{type(self).__name__}.backward with reduction={self.reduction!r} "
                              f"expected a scalar grad_output, got shape {np.shape(grad_output)}")
-        scale = 1.0 if grad_output is None else float(grad_output)
+        scale = 1.0 if grad_output is None else float(np.asarray(grad_output))
         size = int(np.prod(shape))
         return scale / size if self.reduction == "mean" else scale
 
     _cache: tuple[str, ...] = ()
 
-    def __call__(self, output: Any, target: Any) -> Any:
+    def __call__(self, output: ArrayLike, target: ArrayLike) -> float | Array:
         for name in self._cache:
             setattr(self, name, None)  # a call that raises leaves nothing stale behind
         return self.forward(output, target)
 
-    def forward(self, output: Any, target: Any) -> Any:
+    def forward(self, output: ArrayLike, target: ArrayLike) -> float | Array:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
-    def backward(self, grad_output: Any = None) -> np.ndarray:
+    def backward(self, grad_output: ArrayLike | None = None) -> Array:
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
 
-    def _cached(self, name: str) -> Any:
+    def _cached(self, name: str) -> NDArray[Any]:
         value = getattr(self, name, None)
         if value is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before the loss was computed")
         return value
 
 
-def _floating(array: Any, dtype: Any = None) -> np.ndarray:
+def _floating(array: ArrayLike, dtype: DTypeLike | None = None) -> Array:
     """``array`` as a floating array: in ``dtype`` if given, else its own floating dtype or float64."""
     array = np.asarray(array)
     if dtype is not None:
@@ -80,7 +82,7 @@ def _floating(array: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
-def _same_shape(loss, output, target):
+def _same_shape(loss: str, output: Array, target: Array) -> None:
     if output.shape != target.shape:
         raise ValueError(
             f"{loss}: output shape {output.shape} and target shape {target.shape} differ "
@@ -92,19 +94,19 @@ class MSELoss(Loss):
 
     _cache = ("diff",)
 
-    def forward(self, output, target):
+    def forward(self, output: ArrayLike, target: ArrayLike) -> float | Array:
         output = _floating(output)
         target = _floating(target, output.dtype)
         _same_shape("MSELoss", output, target)
         self.diff = output - target
         return self._reduce(self.diff**2)
 
-    def backward(self, grad_output=None):
+    def backward(self, grad_output: ArrayLike | None = None) -> Array:
         diff = self._cached("diff")
         return 2 * diff * self._weights(grad_output, diff.dtype)
 
 
-def log_softmax(logits):
+def log_softmax(logits: Array) -> Array:
     """log softmax along the last axis, via the log-sum-exp shift (no overflow)."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
@@ -118,7 +120,7 @@ class CrossEntropyLoss(Loss):
 
     _cache = ("log_probs",)
 
-    def forward(self, logits, labels):
+    def forward(self, logits: ArrayLike, labels: ArrayLike) -> float | Array:
         logits = _floating(logits)
         labels = np.asarray(labels)
         if logits.ndim != 2:
@@ -139,12 +141,12 @@ class CrossEntropyLoss(Loss):
         self.log_probs = log_softmax(logits)
         return self._reduce(-self.log_probs[np.arange(labels.size), labels])
 
-    def backward(self, grad_output=None):
+    def backward(self, grad_output: ArrayLike | None = None) -> Array:
         log_probs = self._cached("log_probs")
         grad = np.exp(log_probs)
         grad[np.arange(self.labels.size), self.labels] -= 1
-        weights = self._weights(grad_output, grad.dtype)
-        return grad * (weights[:, None] if self.reduction == "none" else weights)
+        weights = self._weights(grad_output, grad.dtype)  # an array (one per sample) for "none"
+        return grad * (weights[:, None] if isinstance(weights, np.ndarray) else weights)
 
 
 class BCEWithLogitsLoss(Loss):
@@ -153,7 +155,7 @@ class BCEWithLogitsLoss(Loss):
 
     _cache = ("logits",)
 
-    def forward(self, logits, target):
+    def forward(self, logits: ArrayLike, target: ArrayLike) -> float | Array:
         logits = _floating(logits)
         target = _floating(target, logits.dtype)
         _same_shape("BCEWithLogitsLoss", logits, target)
@@ -163,6 +165,6 @@ class BCEWithLogitsLoss(Loss):
         per_item = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
         return self._reduce(per_item)
 
-    def backward(self, grad_output=None):
+    def backward(self, grad_output: ArrayLike | None = None) -> Array:
         logits = self._cached("logits")
         return (sigmoid(logits) - self.target) * self._weights(grad_output, logits.dtype)

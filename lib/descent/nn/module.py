@@ -1,10 +1,12 @@
 """Parameters and modules: the containers every layer and model is built from."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Self, overload
 
 import numpy as np
+
+from descent._types import Array, ArrayLike, DTypeLike, NDArray
 
 
 class Parameter:
@@ -17,22 +19,22 @@ class Parameter:
     ``zero_grad(set_to_none=False)``. Optimizers update ``data`` in place.
     """
 
-    def __init__(self, data: Any, dtype: Any = None) -> None:
+    def __init__(self, data: ArrayLike, dtype: DTypeLike | None = None) -> None:
         array = np.array(data, dtype=dtype, copy=True)
         if dtype is None and (array.dtype == bool or np.issubdtype(array.dtype, np.integer)):
             array = array.astype(np.float64)
         if not np.issubdtype(array.dtype, np.floating):
             raise TypeError(f"Parameter dtype must be a floating type, got {array.dtype}")
-        self.data: np.ndarray = array
-        self._grad: np.ndarray | None = np.zeros_like(array)
+        self.data: Array = array
+        self._grad: Array | None = np.zeros_like(array)
 
     @property
-    def grad(self) -> np.ndarray | None:
+    def grad(self) -> Array | None:
         """dL/d(data), an array of ``data``'s shape and dtype, or None (no gradient yet)."""
         return self._grad
 
     @grad.setter
-    def grad(self, value: Any) -> None:
+    def grad(self, value: ArrayLike | None) -> None:
         if value is None:
             self._grad = None
             return
@@ -45,7 +47,7 @@ class Parameter:
                             f"got {value.dtype} (convert with .astype)")
         self._grad = value
 
-    def accumulate(self, value: np.ndarray) -> None:
+    def accumulate(self, value: Array) -> None:
         """grad += value, or grad = value (kept, not copied) when grad is None; ``value`` is
         converted to the parameter's dtype. Layers call this in ``backward``."""
         if self._grad is None:
@@ -80,18 +82,18 @@ class Module:
     _cache: tuple[str, ...] = ()  # what forward stores for backward; cleared before every forward
     _buffers: tuple[str, ...] = ()  # arrays that are state but not parameters (running statistics)
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> Array:
         for name in self._cache:
             setattr(self, name, None)  # a forward that raises leaves nothing stale behind
         return self.forward(x)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """The sub-modules held as attributes (or in lists/tuples of attributes), in order."""
         for value in vars(self).values():
             if isinstance(value, Module):
@@ -99,13 +101,14 @@ class Module:
             elif isinstance(value, (list, tuple)):
                 yield from (v for v in value if isinstance(v, Module))
 
-    def parameters(self):
+    def parameters(self) -> list[Parameter]:
         """All Parameters of this module and its children, in definition order, each once."""
-        found, seen = [], set()
+        found: list[Parameter] = []
+        seen: set[int] = set()
         for value in vars(self).values():
             candidates = value if isinstance(value, (list, tuple)) else [value]
             for item in candidates:
-                params = [item] if isinstance(item, Parameter) else (
+                params: list[Parameter] = [item] if isinstance(item, Parameter) else (
                     item.parameters() if isinstance(item, Module) else [])
                 for p in params:
                     if id(p) not in seen:
@@ -128,10 +131,10 @@ class Module:
             found += [m for m in child.modules() if all(m is not f for f in found)]
         return found
 
-    def state_dict(self) -> dict[str, np.ndarray]:
+    def state_dict(self) -> dict[str, Array]:
         """Copies of every parameter and buffer (BatchNorm1d's running statistics), by name,
         as torch's ``state_dict``: ``"weight"``, ``"0.bias"``, ``"1.running_mean"``, …"""
-        state: dict[str, np.ndarray] = {}
+        state: dict[str, Array] = {}
         for name, value in vars(self).items():
             if isinstance(value, Parameter):
                 state[name] = value.data.copy()
@@ -141,7 +144,7 @@ class Module:
             state.update({f"{prefix}.{key}": value for key, value in child.state_dict().items()})
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None:
         """Copy the arrays of ``state_dict`` (from ``state_dict()``) into the parameters and
         buffers, in place. The names must be exactly this module's and the shapes its own."""
         mine = self.state_dict()
@@ -155,7 +158,7 @@ class Module:
                                  f"expects {mine[name].shape}")
         self._load(state_dict, "")
 
-    def _load(self, state_dict: dict[str, Any], prefix: str) -> None:
+    def _load(self, state_dict: Mapping[str, ArrayLike], prefix: str) -> None:
         for name, value in vars(self).items():
             if isinstance(value, Parameter):
                 value.data[...] = state_dict[prefix + name]
@@ -169,18 +172,18 @@ class Module:
         for p in self.parameters():
             p.zero_grad(set_to_none)
 
-    def train(self, mode: bool = True):
+    def train(self, mode: bool = True) -> Self:
         """Switch to training mode (Dropout drops, BatchNorm1d uses batch statistics)."""
         self.training = bool(mode)
         for child in self.children():
             child.train(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
         """Switch to evaluation mode: the same as ``train(False)``."""
         return self.train(False)
 
-    def _cached(self, name):
+    def _cached(self, name: str) -> NDArray[Any]:
         """Return what forward cached under ``name``, or explain that backward came first."""
         value = getattr(self, name, None)
         if value is None:
@@ -191,27 +194,33 @@ class Module:
 class Sequential(Module):
     """Layers applied in order: y = layer_n(... layer_1(x)); backward runs them in reverse."""
 
-    def __init__(self, *layers) -> None:
+    def __init__(self, *layers: Module) -> None:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(f"Sequential layer {i} must be a Module, got {type(layer).__name__}")
         self.layers = list(layers)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
+        y = np.asarray(x)
         for layer in self.layers:
-            x = layer(x)
-        return x
+            y = layer(y)
+        return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: ArrayLike) -> Array:
+        grad = np.asarray(grad_output)
         for layer in reversed(self.layers):
-            grad_output = layer.backward(grad_output)
-        return grad_output
+            grad = layer.backward(grad)
+        return grad
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The layers, named by position as torch's Sequential: ``"0"``, ``"1"``, …"""
         return ((str(i), layer) for i, layer in enumerate(self.layers))
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Module]: ...
+    def __getitem__(self, index: int | slice) -> Module | list[Module]:
         return self.layers[index]
 
     def __len__(self) -> int:

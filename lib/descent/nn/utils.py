@@ -1,17 +1,20 @@
 """Gradient clipping, as torch.nn.utils."""
+from collections.abc import Iterable
+
 import numpy as np
 
 from descent._checks import check_real
+from descent._types import Array
+from descent.nn.module import Parameter
 
 
-def _grads(parameters):
-    from descent.nn.module import Parameter
+def _grads(parameters: Parameter | Iterable[Parameter]) -> list[Array]:
     params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
     return [p.grad for p in params if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False):
+def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
     total = ‖(‖g_1‖_p, …, ‖g_k‖_p)‖_p (the norm of all gradients joined into one vector);
@@ -33,7 +36,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type: float = 2.0,
     return total
 
 
-def clip_grad_value_(parameters, clip_value) -> None:
+def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: float) -> None:
     """Clip every gradient element into [−clip_value, clip_value], in place."""
     check_real("clip_value", clip_value, low=0.0)
     for g in _grads(parameters):

@@ -2,8 +2,10 @@
 import numpy as np
 
 from descent._checks import check_nonnegative, check_real
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim.elementwise import ElementwiseOptimizer, gradient
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
 class Adadelta(ElementwiseOptimizer):
@@ -20,17 +22,18 @@ class Adadelta(ElementwiseOptimizer):
     the unscaled Δ in u. ε sits inside both roots, as in the paper.
     """
 
-    def __init__(self, params, lr: Rate = 1.0, rho: float = 0.9, eps: float = 1e-6,
+    def __init__(self, params: Params, lr: Rate = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0.0, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         check_real("rho", group["rho"], low=0.0, high=1.0)
         check_nonnegative("eps", group["eps"])
         check_nonnegative("weight_decay", group["weight_decay"])
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         self.count_step(state, param, "square_avg", "acc_delta")
         rho, eps = group["rho"], group["eps"]
         for p, g, v, u, d, s, delta in self.blocks(param.data, grad, state["square_avg"],

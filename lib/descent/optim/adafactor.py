@@ -3,9 +3,11 @@ import math
 
 import numpy as np
 
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim import arguments
 from descent.optim.lerp import lerp
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Optimizer, Params, Rate
 
 
 class Adafactor(Optimizer):
@@ -26,12 +28,13 @@ class Adafactor(Optimizer):
     means replace the paper's sums. No momentum (the paper's optional β₁), as torch.
     """
 
-    def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
-                 weight_decay=0.0, *, maximize=False):
+    def __init__(self, params: Params, lr: Rate = 1e-2, beta2_decay: float = -0.8,
+                 eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0,
+                 weight_decay: float = 0.0, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d,
                                       weight_decay=weight_decay, maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         arguments.real("beta2_decay", group["beta2_decay"], high=0.0)
         eps1, eps2 = arguments.sequence("eps", group["eps"], 2)
         if eps1 is not None:
@@ -41,13 +44,14 @@ class Adafactor(Optimizer):
         arguments.real("weight_decay", group["weight_decay"], low=0.0)
         arguments.flag("maximize", group["maximize"])
 
-    def _state_shapes(self, param):
+    def _state_shapes(self, param: Parameter) -> tuple[tuple[int, ...], ...]:
         shape = param.shape
         if len(shape) < 2:
             return ((), shape)
         return ((), shape[:-1] + (1,), shape[:-2] + (1, shape[-1]))
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         g = -grad if group["maximize"] else grad
         factored = g.ndim > 1
         if not state:

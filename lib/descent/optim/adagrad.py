@@ -2,8 +2,10 @@
 import numpy as np
 
 from descent._checks import check_nonnegative
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim.elementwise import ElementwiseOptimizer, gradient
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
 class Adagrad(ElementwiseOptimizer):
@@ -20,18 +22,19 @@ class Adagrad(ElementwiseOptimizer):
     rate by 1 + (t − 1)·lr_decay (inverse-time decay, on top of any schedule given as ``lr``).
     """
 
-    def __init__(self, params, lr: Rate = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,
-                 maximize: bool = False) -> None:
+    def __init__(self, params: Params, lr: Rate = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_nonnegative(name, group[name])
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])

@@ -1,25 +1,20 @@
 """Adam and AdamW: momentum on the gradient, per-coordinate scale from its square, bias-corrected."""
 import numpy as np
 
-from descent._checks import check_nonnegative, check_real
+from descent._checks import check_nonnegative
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
+from descent.optim import arguments
 from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
                                        update_mean_square)
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
-def check_adam_group(group) -> None:
+def check_adam_group(group: Group) -> None:
     """The checks torch makes for the Adam family: eps ≥ 0, both betas in [0, 1), weight_decay ≥ 0."""
     check_nonnegative("eps", group["eps"])
-    check_betas(group["betas"])
+    arguments.betas(group["betas"])  # TypeError unless a pair of numbers, ValueError outside [0, 1)
     check_nonnegative("weight_decay", group["weight_decay"])
-
-
-def check_betas(betas):
-    """Raise ValueError unless ``betas`` is a pair (β₁, β₂) with both in [0, 1)."""
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    for i, beta in enumerate(betas):
-        check_real(f"betas[{i}]", beta, low=0.0, high=1.0, high_open=True)
 
 
 class Adam(ElementwiseOptimizer):
@@ -38,7 +33,7 @@ class Adam(ElementwiseOptimizer):
     as in torch, still bias-corrects it (the paper has no bias correction).
     """
 
-    def __init__(self, params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0,
                  amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False) -> None:
@@ -46,10 +41,11 @@ class Adam(ElementwiseOptimizer):
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         check_adam_group(group)
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         amsgrad = group["amsgrad"]
         if amsgrad and "max_exp_avg_sq" not in state:
@@ -85,7 +81,7 @@ class AdamW(Adam):
     √v̂ shrinks the decay of coordinates with large gradients.
     """
 
-    def __init__(self, params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2,
                  amsgrad: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,

@@ -1,9 +1,11 @@
 """Adamax: Adam with the infinity norm in place of the root mean square."""
 import numpy as np
 
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim.adam import check_adam_group
 from descent.optim.elementwise import ElementwiseOptimizer, gradient, update_mean
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
 class Adamax(ElementwiseOptimizer):
@@ -19,16 +21,17 @@ class Adamax(ElementwiseOptimizer):
     whose gradient has always been 0 divides 0 by ε rather than by 0. The library follows torch.
     """
 
-    def __init__(self, params, lr: Rate = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: Rate = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, *,
                  maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         check_adam_group(group)
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_inf")
         beta1, beta2 = group["betas"]
         eps = group["eps"]

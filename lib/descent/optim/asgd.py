@@ -1,8 +1,10 @@
 """ASGD: SGD with a decaying step and a running average of the iterates (Polyak–Juditsky)."""
 import numpy as np
 
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim import arguments
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Optimizer, Params, Rate
 
 
 class ASGD(Optimizer):
@@ -19,19 +21,20 @@ class ASGD(Optimizer):
     torch's to rounding; ``lr`` as a schedule is read at each step for the next η.
     """
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, *,
-                 maximize=False):
+    def __init__(self, params: Params, lr: Rate = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0.0, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
                                       weight_decay=weight_decay, maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         arguments.real("lambd", group["lambd"])
         arguments.real("alpha", group["alpha"])
         arguments.real("t0", group["t0"])
         arguments.real("weight_decay", group["weight_decay"], low=0.0)
         arguments.flag("maximize", group["maximize"])
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         g = -grad if group["maximize"] else grad
         if not state:
             state["step"] = 0

@@ -1,12 +1,16 @@
 """BFGS: a dense inverse-Hessian approximation updated from the secant condition."""
+from collections.abc import Callable
+from typing import Literal
+
 import numpy as np
 
-from descent.optim.line_search import armijo, strong_wolfe
+from descent._types import Array, State
+from descent.optim.line_search import LineSearch, LineSearchResult, armijo, strong_wolfe
 from descent.optim.quasi_newton import QuasiNewton
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
-def bfgs_update(H, s, y):
+def bfgs_update(H: Array, s: Array, y: Array) -> Array:
     """The BFGS update of an inverse Hessian H from the step s and the gradient change y:
 
         ρ = 1/(yᵀs),   H⁺ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
@@ -20,9 +24,13 @@ def bfgs_update(H, s, y):
             + (rho**2 * (y @ Hy) + rho) * np.outer(s, s))
 
 
-def _at_least_one_trial(search):
-    return lambda func, loss, grad, d, t, max_evals: search(func, loss, grad, d, t,
-                                                             max_evals=max(1, max_evals))
+def _at_least_one_trial(search: LineSearch) -> LineSearch:
+    def at_least_one(func: Callable[[float], tuple[float, Array]], loss: float, grad: Array,
+                     direction: Array, step: float = 1.0, *,
+                     max_evals: int = 25) -> LineSearchResult[Array]:
+        return search(func, loss, grad, direction, step, max_evals=max(1, max_evals))
+
+    return at_least_one
 
 
 class BFGS(QuasiNewton):
@@ -37,16 +45,20 @@ class BFGS(QuasiNewton):
     Memory O(n²), work O(n²) per iteration.
     """
 
-    line_searches = {"strong_wolfe": _at_least_one_trial(strong_wolfe),
-                     "armijo": _at_least_one_trial(armijo), None: None}
+    line_searches: dict[str | None, LineSearch | None] = {
+        "strong_wolfe": _at_least_one_trial(strong_wolfe), "armijo": _at_least_one_trial(armijo),
+        None: None}
 
-    def __init__(self, params, lr: Rate = 1, max_iter: int = 20, max_eval: int | None = None,
-                 tolerance_grad: float = 1e-7,
-                 tolerance_change: float = 1e-9, line_search_fn: str = "strong_wolfe") -> None:
+    def __init__(self, params: Params, lr: Rate = 1, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9,
+                 line_search_fn: Literal["strong_wolfe", "armijo"] | None = "strong_wolfe"
+                 ) -> None:
         super().__init__(params, lr, max_iter, max_eval, tolerance_grad, tolerance_change,
                          line_search_fn)
 
-    def _trial_step(self, state, lr: float, grad, gtd, loss, prev_loss):
+    def _trial_step(self, state: State, lr: float, grad: Array, gtd: float, loss: float,
+                    prev_loss: float | None) -> float:
         """With a line search, the minimizer of the quadratic along d with slope gᵀd that
         promises the decrease the last iteration achieved, capped at 1 (Nocedal & Wright, eq. 3.60
         and their safeguard min(1, 1.01 t); scipy's BFGS starts its searches the same way):
@@ -58,20 +70,20 @@ class BFGS(QuasiNewton):
         """
         if self.param_groups[0]["line_search_fn"] is None:
             return super()._trial_step(state, lr, grad, gtd, loss, prev_loss)
-        if state["n_iter"] == 1:
-            prev_loss = loss + np.linalg.norm(grad) / 2
+        if state["n_iter"] == 1 or prev_loss is None:  # None only on the very first iteration
+            prev_loss = loss + float(np.linalg.norm(grad)) / 2
         step = 1.01 * 2 * (loss - prev_loss) / gtd if gtd < 0 else 0.0
         return lr * min(1.0, step) if step > 0 else lr
 
-    def _reset_memory(self, state) -> None:
+    def _reset_memory(self, state: State) -> None:
         state["inverse_hessian"] = None
 
-    def _remember(self, state, s, y, ys) -> None:
+    def _remember(self, state: State, s: Array, y: Array, ys: float) -> None:
         H = state["inverse_hessian"]
         if H is None:
             H = ys / (y @ y) * np.eye(s.size)
         state["inverse_hessian"] = bfgs_update(H, s, y)
 
-    def _direction(self, state, grad):
+    def _direction(self, state: State, grad: Array) -> Array:
         H = state["inverse_hessian"]
         return -grad if H is None else -(H @ grad)

@@ -5,11 +5,14 @@ operation streams every array through memory again; applied block by block, the 
 stay in the processor's cache and memory sees each array about once per step. Scratch space is
 allocated once per optimizer and reused, so a step allocates nothing parameter-sized.
 """
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from descent.optim.optimizer import Optimizer
+from descent._types import Array, DTypeLike, Group, State
+from descent.nn.module import Parameter
+from descent.optim.optimizer import Optimizer, Params
 
 BLOCK_BYTES = 1 << 18  # per array: the arrays of one block stay in the L2 and L3 caches
 
@@ -17,11 +20,11 @@ BLOCK_BYTES = 1 << 18  # per array: the arrays of one block stay in the L2 and L
 class ElementwiseOptimizer(Optimizer):
     """An Optimizer whose ``_update`` loops ``for views in self.blocks(...)``."""
 
-    def __init__(self, params, defaults) -> None:
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self._scratch: dict[Any, np.ndarray] = {}
         super().__init__(params, defaults)
 
-    def blocks(self, *arrays, scratch: int = 0):
+    def blocks(self, *arrays: Array, scratch: int = 0) -> Iterator[tuple[Array, ...]]:
         """Yield matching flat views of ``arrays`` (same size, C-contiguous), block by block,
         followed by ``scratch`` work arrays of the block's length and the first array's dtype.
 
@@ -39,7 +42,7 @@ class ElementwiseOptimizer(Optimizer):
             yield (*(f[start:stop] for f in flats), *(w[:stop - start] for w in work))
 
     @staticmethod
-    def count_step(state, param, *buffers):
+    def count_step(state: State, param: Parameter, *buffers: str) -> int:
         """Count one more step in ``state`` and return it, t = 1 on the first step, when the named
         ``buffers`` also start: arrays of zeros shaped like the parameter, as torch starts them."""
         if not state:
@@ -48,7 +51,7 @@ class ElementwiseOptimizer(Optimizer):
         state["step"] += 1
         return state["step"]
 
-    def _workspace(self, dtype, count, length):
+    def _workspace(self, dtype: DTypeLike, count: int, length: int) -> Array:
         space = self._scratch.get(dtype)
         if space is None or space.shape[0] < count or space.shape[1] < length:
             rows = max(count, 0 if space is None else space.shape[0])
@@ -57,7 +60,7 @@ class ElementwiseOptimizer(Optimizer):
         return space[:count]
 
 
-def gradient(g, param, out, maximize, weight_decay):
+def gradient(g: Array, param: Array, out: Array, maximize: bool, weight_decay: float) -> Array:
     """The gradient an update uses: g, negated if ``maximize``, plus weight_decay·θ (L2).
 
     Returns g itself when there is nothing to add, else writes into ``out`` and returns it.
@@ -68,7 +71,7 @@ def gradient(g, param, out, maximize, weight_decay):
     return np.negative(g, out=out) if maximize else g
 
 
-def decayed_gradient(g, param, out, group, lr: float):
+def decayed_gradient(g: Array, param: Array, out: Array, group: Group, lr: float) -> Array:
     """The Adam family's gradient: with ``decoupled_weight_decay`` the parameter first shrinks,
     θ ← θ(1 − ηλ), and g is used as it is; otherwise λθ is added to g (L2). See ``gradient``."""
     decay = group["weight_decay"]
@@ -79,14 +82,14 @@ def decayed_gradient(g, param, out, group, lr: float):
     return gradient(g, param, out, group["maximize"], decay)
 
 
-def update_mean(g, m, beta1, scratch) -> None:
+def update_mean(g: Array, m: Array, beta1: float, scratch: Array) -> None:
     """m ← β₁m + (1 − β₁)g, computed as torch does: m += (1 − β₁)(g − m)."""
     np.subtract(g, m, out=scratch)
     scratch *= 1 - beta1
     m += scratch
 
 
-def update_mean_square(g, v, beta2, scratch) -> None:
+def update_mean_square(g: Array, v: Array, beta2: float, scratch: Array) -> None:
     """v ← β₂v + (1 − β₂)g²."""
     v *= beta2
     np.multiply(g, g, out=scratch)

@@ -7,33 +7,41 @@ runs up to ``max_iter`` iterations; a closure, if given, is called once first an
 returned, as ``Optimizer.step`` does (the model itself comes from ``residuals`` and
 ``jacobian``). The state counts ``residual_evals``, ``jacobian_evals`` and ``n_iter``.
 """
+from collections.abc import Callable
+from typing import Any, Literal
+
 import numpy as np
 
 from descent._checks import check_int, check_nonnegative, check_real
+from descent._types import Array, ArrayLike, Group
 from descent.optim.closure_optimizer import ClosureOptimizer
 from descent.optim.line_search import armijo
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Closure, Params, Rate
+
+Residuals = Callable[[Array], ArrayLike]  # θ (flat) -> r, shape (m,)
+Jacobian = Callable[[Array], ArrayLike]  # θ (flat) -> J = ∂r/∂θ, shape (m, n)
 
 
 class _LeastSquares(ClosureOptimizer):
-    def __init__(self, params, residuals, jacobian, defaults) -> None:
+    def __init__(self, params: Params, residuals: Residuals, jacobian: Jacobian,
+                 defaults: dict[str, Any]) -> None:
         for name, fn in (("residuals", residuals), ("jacobian", jacobian)):
             if not callable(fn):
                 raise TypeError(f"{name} must be a callable of the flat parameters, got {fn!r}")
         self.residuals, self.jacobian = residuals, jacobian
         super().__init__(params, defaults)
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         check_int("max_iter", group["max_iter"], low=1)
         check_nonnegative("tolerance_grad", group["tolerance_grad"])
         check_nonnegative("tolerance_change", group["tolerance_change"])
 
-    def _residuals_at(self, x):
+    def _residuals_at(self, x: Array) -> Array:
         r = np.asarray(self.residuals(x), dtype=np.float64).ravel()
         self._state["residual_evals"] = self._state.get("residual_evals", 0) + 1
         return r
 
-    def _jacobian_at(self, x, m):
+    def _jacobian_at(self, x: Array, m: int) -> Array:
         J = np.asarray(self.jacobian(x), dtype=np.float64)
         self._state["jacobian_evals"] = self._state.get("jacobian_evals", 0) + 1
         if J.shape != (m, x.size):
@@ -42,7 +50,7 @@ class _LeastSquares(ClosureOptimizer):
             raise FloatingPointError("jacobian returned non-finite entries")
         return J
 
-    def _begin(self, closure):
+    def _begin(self, closure: Closure | None) -> tuple[float, Array, Array, Array]:
         orig_loss = closure() if closure is not None else None
         x = self._gather_flat_params()
         r = self._residuals_at(x)
@@ -60,20 +68,20 @@ class GaussNewton(_LeastSquares):
     when max|t d| ≤ ``tolerance_change``·(1 + max|θ|) or when the line search finds no decrease.
     """
 
-    def __init__(self, params, residuals, jacobian, lr: Rate = 1.0, max_iter: int = 20,
-                 tolerance_grad: float = 1e-7,
-                 tolerance_change: float = 1e-9, line_search_fn: str = "armijo") -> None:
+    def __init__(self, params: Params, residuals: Residuals, jacobian: Jacobian, lr: Rate = 1.0,
+                 max_iter: int = 20, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
+                 line_search_fn: Literal["armijo"] | None = "armijo") -> None:
         super().__init__(params, residuals, jacobian,
                          dict(lr=lr, max_iter=max_iter, tolerance_grad=tolerance_grad,
                               tolerance_change=tolerance_change, line_search_fn=line_search_fn))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         super()._check_group(group)
         if group["line_search_fn"] not in ("armijo", None):
             raise ValueError(f"line_search_fn must be 'armijo' or None, "
                              f"got {group['line_search_fn']!r}")
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> float:
         """Up to ``max_iter`` Gauss-Newton iterations; returns the loss at the start."""
         group = self.param_groups[0]
         lr = self.rate(group)
@@ -87,7 +95,7 @@ class GaussNewton(_LeastSquares):
             self._state["n_iter"] += 1
             t = lr
             if group["line_search_fn"] == "armijo":
-                def loss_at(step):
+                def loss_at(step: float) -> tuple[float, None]:
                     trial = self._residuals_at(x + step * d)
                     return 0.5 * float(trial @ trial), None
                 t = armijo(loss_at, 0.5 * float(r @ r), g, d, lr).step
@@ -119,17 +127,18 @@ class LevenbergMarquardt(_LeastSquares):
     ‖h‖ ≤ ``tolerance_change``·(‖θ‖ + ``tolerance_change``).
     """
 
-    def __init__(self, params, residuals, jacobian, damping: float = 1e-3, max_iter: int = 20,
-                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9) -> None:
+    def __init__(self, params: Params, residuals: Residuals, jacobian: Jacobian,
+                 damping: float = 1e-3, max_iter: int = 20, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9) -> None:
         super().__init__(params, residuals, jacobian,
                          dict(damping=damping, max_iter=max_iter,
                               tolerance_grad=tolerance_grad, tolerance_change=tolerance_change))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         super()._check_group(group)
         check_real("damping", group["damping"], low=0.0, low_open=True)
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> float:
         """Up to ``max_iter`` Levenberg-Marquardt iterations; returns the loss at the start."""
         group = self.param_groups[0]
         self.steps_taken += 1

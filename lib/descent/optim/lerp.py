@@ -1,8 +1,10 @@
 """Linear interpolation computed as torch.lerp computes it, so that trajectories agree to rounding."""
 import numpy as np
 
+from descent._types import Array, ArrayLike
 
-def lerp(start, end, weight, out=None):
+
+def lerp(start: ArrayLike, end: ArrayLike, weight: float, out: Array | None = None) -> Array:
     """start + w(end − start), evaluated as torch does: from ``start`` for |w| < ½, else as
     end − (1 − w)(end − start), so that w = 1 gives ``end`` exactly. ``out`` may be ``start``."""
     difference = np.subtract(end, start)

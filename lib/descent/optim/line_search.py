@@ -17,16 +17,37 @@ Use with plain gradient descent on a test problem ``f``::
     x = x + result.step * d
 """
 import math
-from collections import namedtuple
+from collections.abc import Callable
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
 from descent._checks import check_int, check_real
+from descent._types import Array
 
-LineSearchResult = namedtuple("LineSearchResult", "step loss grad evals success")
+Grad = TypeVar("Grad", bound=Array | None)  # None: a func that returns no gradient (armijo only)
 
 
-def _check_start(loss, grad, direction):
+class LineSearchResult(NamedTuple, Generic[Grad]):
+    """What a line search found: the step t, the loss and gradient at θ + t d, the number of
+    calls of ``func`` made, and whether the search's conditions hold at t."""
+
+    step: float
+    loss: float
+    grad: Grad
+    evals: int
+    success: bool
+
+
+class LineSearch(Protocol):
+    """A line search as the closure optimizers call one (``armijo``, ``strong_wolfe``, …)."""
+
+    def __call__(self, func: Callable[[float], tuple[float, Array]], loss: float, grad: Array,
+                 direction: Array, step: float = ..., *,
+                 max_evals: int = ...) -> LineSearchResult[Array]: ...
+
+
+def _check_start(loss: float, grad: Array, direction: Array) -> float:
     if not np.isfinite(loss):
         raise FloatingPointError(f"the loss at the start of the line search is {loss!r}, not finite")
     slope = float(np.dot(grad, direction))
@@ -36,8 +57,9 @@ def _check_start(loss, grad, direction):
     return slope
 
 
-def armijo(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4, shrink: float = 0.5,
-           max_evals: int = 50):
+def armijo(func: Callable[[float], tuple[float, Grad]], loss: float, grad: Array,
+           direction: Array, step: float = 1.0, c1: float = 1e-4, shrink: float = 0.5,
+           max_evals: int = 50) -> LineSearchResult[Grad | Array]:
     """Backtracking (Nocedal & Wright, Algorithm 3.1): try t = step, step·ρ, step·ρ², … with
     ρ = ``shrink`` until φ(t) ≤ φ(0) + c₁ t φ'(0). A non-finite φ(t) counts as too long a step.
 
@@ -58,7 +80,8 @@ def armijo(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4, shr
     return LineSearchResult(0.0, loss, grad, max_evals, False)
 
 
-def cubic_minimizer(t1, f1, g1, t2, f2, g2, bounds=None):
+def cubic_minimizer(t1: float, f1: float, g1: float, t2: float, f2: float, g2: float,
+                    bounds: tuple[float, float] | None = None) -> float:
     """The minimizer of the cubic through (t1, f1) and (t2, f2) with slopes g1 and g2, clipped to
     ``bounds`` (default: between t1 and t2); the midpoint of the bounds if the cubic has none.
 
@@ -79,9 +102,9 @@ def cubic_minimizer(t1, f1, g1, t2, f2, g2, bounds=None):
     return (low + high) / 2.0
 
 
-def strong_wolfe(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4, c2: float = 0.9,
-                 max_evals: int = 25,
-                 max_step: float = 1e10):
+def strong_wolfe(func: Callable[[float], tuple[float, Array]], loss: float, grad: Array,
+                 direction: Array, step: float = 1.0, c1: float = 1e-4, c2: float = 0.9,
+                 max_evals: int = 25, max_step: float = 1e10) -> LineSearchResult[Array]:
     """A step satisfying the strong Wolfe conditions (Nocedal & Wright, Algorithms 3.5 and 3.6).
 
     Bracketing: try t₁ = step, t₂, …; the first t_i that breaks sufficient decrease, or is no
@@ -102,13 +125,13 @@ def strong_wolfe(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-
     slope = _check_start(loss, grad, direction)
     evals = 0
 
-    def phi(t):
+    def phi(t: float) -> tuple[float, Array, float]:
         nonlocal evals
         evals += 1
         f, g = func(t)
         return f, g, float(np.dot(g, direction))
 
-    def armijo_holds(t, f):
+    def armijo_holds(t: float, f: float) -> bool:
         return np.isfinite(f) and f <= loss + c1 * t * slope
 
     best = (0.0, loss, grad)
@@ -157,7 +180,8 @@ def strong_wolfe(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-
     return LineSearchResult(*best, evals, False)
 
 
-def _trial(func, t, number):
+def _trial(func: Callable[[float], tuple[float, Array]], t: float, number: int
+           ) -> tuple[float, Array]:
     """func(t) for the line search's trial ``number`` (from 1); a NaN loss is an error."""
     f, g = func(t)
     if math.isnan(f):
@@ -167,9 +191,10 @@ def _trial(func, t, number):
     return f, g
 
 
-def strong_wolfe_torch(func, loss, grad, direction, step: float = 1.0, c1: float = 1e-4,
-                       c2: float = 0.9,
-                       tolerance_change: float = 1e-9, max_evals: int = 25):
+def strong_wolfe_torch(func: Callable[[float], tuple[float, Array]], loss: float, grad: Array,
+                       direction: Array, step: float = 1.0, c1: float = 1e-4, c2: float = 0.9,
+                       tolerance_change: float = 1e-9,
+                       max_evals: int = 25) -> LineSearchResult[Array]:
     """torch.optim.LBFGS's strong Wolfe search (a port of minFunc's), reproduced exactly.
 
     It differs from ``strong_wolfe`` in its details: bracketing extrapolates with the cubic kept

@@ -1,8 +1,10 @@
 """Lion: the sign of an interpolated momentum, with decoupled weight decay."""
 import numpy as np
 
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim import arguments
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Optimizer, Params, Rate
 
 
 class Lion(Optimizer):
@@ -19,14 +21,14 @@ class Lion(Optimizer):
     (for a schedule, its value at step 0), so that λ alone sets the decay per step.
     """
 
-    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0,
-                 decoupled_weight_decay=False):
+    def __init__(self, params: Params, lr: Rate = 1e-4, betas: tuple[float, float] = (0.9, 0.99),
+                 weight_decay: float = 0.0, decoupled_weight_decay: bool = False) -> None:
         arguments.flag("decoupled_weight_decay", decoupled_weight_decay)
         self.decoupled_weight_decay = decoupled_weight_decay
         super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
         self.initial_lr = self.lr
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         if not callable(group["lr"]):
             arguments.real("lr", group["lr"], low=0.0, low_open=True)
         beta1, beta2 = arguments.sequence("betas", group["betas"], 2)
@@ -34,7 +36,8 @@ class Lion(Optimizer):
         arguments.real("betas[1]", beta2, low=0.0, high=1.0)
         arguments.real("weight_decay", group["weight_decay"], low=0.0)
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         if not state:
             state["exp_avg"] = np.zeros_like(param.data)
         beta1, beta2 = group["betas"]

@@ -1,8 +1,10 @@
 """What an optimizer remembers, measured: the bytes of its state per parameter."""
 import numpy as np
 
+from descent.optim.optimizer import Optimizer
 
-def state_bytes_per_parameter(optimizer):
+
+def state_bytes_per_parameter(optimizer: Optimizer) -> float:
     """Bytes of array state (moments, buffers, factors, copies) per scalar parameter, measured
     from ``optimizer.state`` after at least one step: Σ nbytes of the state's arrays divided by
     the number of scalars in the optimizer's parameters. Python numbers kept per parameter (a step

@@ -1,17 +1,23 @@
 """Muon: momentum on matrix parameters, orthogonalized by a Newton–Schulz iteration."""
 import math
+from typing import Literal
 
 import numpy as np
 
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim import arguments
 from descent.optim.lerp import lerp
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Optimizer, Params, Rate
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)   # Jordan et al. 2024, as torch's default
 ADJUST_LR_FNS = (None, "original", "match_rms_adamw")
+AdjustLrFn = Literal["original", "match_rms_adamw"] | None
 
 
-def newton_schulz(G, steps=5, coefficients=NS_COEFFICIENTS, eps=1e-7):
+def newton_schulz(G: Array, steps: int = 5,
+                  coefficients: tuple[float, float, float] = NS_COEFFICIENTS,
+                  eps: float = 1e-7) -> Array:
     """Approximately orthogonalize G = UΣVᵀ, towards its polar factor UVᵀ.
 
     X₀ = G/max(‖G‖_F, eps) (all singular values in (0, 1]); then ``steps`` times, with A = XXᵀ,
@@ -38,7 +44,7 @@ def newton_schulz(G, steps=5, coefficients=NS_COEFFICIENTS, eps=1e-7):
     return X.T if transpose else X
 
 
-def adjusted_lr(lr, adjust_lr_fn, shape):
+def adjusted_lr(lr: float, adjust_lr_fn: AdjustLrFn, shape: tuple[int, ...]) -> float:
     """torch's rate for an A×B matrix: ``"original"`` (or None) η·√max(1, A/B) (Jordan), or
     ``"match_rms_adamw"`` 0.2·η·√max(A, B) (Liu et al. 2025), which gives the update the root
     mean square of a typical AdamW update."""
@@ -66,13 +72,15 @@ class Muon(Optimizer):
     torch's only when torch's bfloat16 cast is removed (as the committed reference does).
     """
 
-    def __init__(self, params, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,
-                 ns_coefficients=NS_COEFFICIENTS, eps=1e-7, ns_steps=5, adjust_lr_fn=None):
+    def __init__(self, params: Params, lr: Rate = 1e-3, weight_decay: float = 0.1,
+                 momentum: float = 0.95, nesterov: bool = True,
+                 ns_coefficients: tuple[float, float, float] = NS_COEFFICIENTS, eps: float = 1e-7,
+                 ns_steps: int = 5, adjust_lr_fn: AdjustLrFn = None) -> None:
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay, momentum=momentum,
                                       nesterov=nesterov, ns_coefficients=ns_coefficients,
                                       eps=eps, ns_steps=ns_steps, adjust_lr_fn=adjust_lr_fn))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         for i, p in enumerate(group["params"]):
             if p.data.ndim != 2:
                 raise ValueError(f"Muon only supports 2-D parameters (matrices); params[{i}] has "
@@ -90,7 +98,8 @@ class Muon(Optimizer):
             raise ValueError(f"adjust_lr_fn must be one of {ADJUST_LR_FNS}, "
                              f"got {group['adjust_lr_fn']!r}")
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         if "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(param.data)
         mu = group["momentum"]

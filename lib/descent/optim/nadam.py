@@ -2,10 +2,12 @@
 import numpy as np
 
 from descent._checks import check_nonnegative
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim.adam import check_adam_group
 from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
                                        update_mean_square)
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
 class NAdam(ElementwiseOptimizer):
@@ -25,7 +27,7 @@ class NAdam(ElementwiseOptimizer):
     that trajectories agree to rounding rather than to about 1e-9.
     """
 
-    def __init__(self, params, lr: Rate = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: Rate = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0,
                  momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *,
                  maximize: bool = False) -> None:
@@ -34,11 +36,12 @@ class NAdam(ElementwiseOptimizer):
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         check_adam_group(group)
         check_nonnegative("momentum_decay", group["momentum_decay"])
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         state.setdefault("mu_product", 1.0)
         beta1, beta2 = group["betas"]

@@ -1,13 +1,18 @@
 """Newton-CG ("Hessian-free"): Newton's step solved by conjugate gradients on H v products."""
+from collections.abc import Callable
+from typing import Literal
+
 import numpy as np
 
 from descent._checks import check_int, check_nonnegative
+from descent._types import Array, ArrayLike, Group
 from descent.optim.closure_optimizer import ClosureOptimizer
-from descent.optim.line_search import armijo, strong_wolfe
-from descent.optim.optimizer import Rate
+from descent.optim.line_search import LineSearch, armijo, strong_wolfe
+from descent.optim.optimizer import Closure, Params, Rate
 
 
-def finite_difference_hvp(grad, x, v, grad_x=None):
+def finite_difference_hvp(grad: Callable[[Array], Array], x: Array, v: Array,
+                          grad_x: Array | None = None) -> Array:
     """H v ≈ (∇L(x + εv) − ∇L(x)) / ε, with ε = 2√(machine ε)(1 + ‖x‖)/‖v‖.
 
     ``grad`` is the gradient as a function of x; ``grad_x`` = ∇L(x) if already known (then one
@@ -22,7 +27,8 @@ def finite_difference_hvp(grad, x, v, grad_x=None):
     return (grad(x + eps * v) - grad_x) / eps
 
 
-def conjugate_gradient(hvp, g, tolerance, max_iter):
+def conjugate_gradient(hvp: Callable[[Array], Array], g: Array, tolerance: float,
+                       max_iter: int) -> tuple[Array, int, bool]:
     """Approximately solve H d = −g by conjugate gradients using only products v ↦ H v
     (Nocedal & Wright, Algorithm 7.1). Stops when the residual r = H d + g has ‖r‖₁ ≤
     ``tolerance``, after ``max_iter`` products, or at a direction p whose curvature pᵀHp is not
@@ -39,7 +45,7 @@ def conjugate_gradient(hvp, g, tolerance, max_iter):
         if np.abs(r).sum() <= tolerance:
             return d, j, False
         Hp = hvp(p)
-        curvature = p @ Hp
+        curvature = float(p @ Hp)
         if curvature <= 3 * np.finfo(np.float64).eps:
             negative = curvature < 0
             if j:
@@ -67,11 +73,13 @@ class NewtonCG(ClosureOptimizer):
     the products per iteration. Memory O(n): H is never formed.
     """
 
-    line_searches = {"armijo": armijo, "strong_wolfe": strong_wolfe, None: None}
+    line_searches: dict[str | None, LineSearch | None] = {"armijo": armijo,
+                                                           "strong_wolfe": strong_wolfe, None: None}
 
-    def __init__(self, params, lr: Rate = 1.0, max_iter: int = 20, cg_max_iter: int | None = None,
-                 tolerance_grad: float = 1e-7,
-                 line_search_fn: str = "armijo", hessian_vector=None) -> None:
+    def __init__(self, params: Params, lr: Rate = 1.0, max_iter: int = 20,
+                 cg_max_iter: int | None = None, tolerance_grad: float = 1e-7,
+                 line_search_fn: Literal["armijo", "strong_wolfe"] | None = "armijo",
+                 hessian_vector: Callable[[Array, Array], ArrayLike] | None = None) -> None:
         if hessian_vector is not None and not callable(hessian_vector):
             raise TypeError(f"hessian_vector must be None or a callable (θ, v) -> H v, "
                             f"got {hessian_vector!r}")
@@ -80,7 +88,7 @@ class NewtonCG(ClosureOptimizer):
                                       tolerance_grad=tolerance_grad,
                                       line_search_fn=line_search_fn))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         check_int("max_iter", group["max_iter"], low=1)
         if group["cg_max_iter"] is not None:
             check_int("cg_max_iter", group["cg_max_iter"], low=1)
@@ -89,19 +97,21 @@ class NewtonCG(ClosureOptimizer):
             raise ValueError(f"line_search_fn must be one of 'armijo', 'strong_wolfe', None, "
                              f"got {group['line_search_fn']!r}")
 
-    def _hvp(self, closure, x, grad):
-        if self.hessian_vector is not None:
-            return lambda v: np.asarray(self.hessian_vector(x, v), dtype=np.float64)
+    def _hvp(self, closure: Closure, x: Array, grad: Array) -> Callable[[Array], Array]:
+        exact = self.hessian_vector
+        if exact is not None:
+            return lambda v: np.asarray(exact(x, v), dtype=np.float64)
         return lambda v: finite_difference_hvp(lambda z: self._evaluate_at(closure, z)[1],
                                                x, v, grad)
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> float:
         """Up to ``max_iter`` Newton-CG iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)
         self.steps_taken += 1
         search = self.line_searches[group["line_search_fn"]]
         state = self._state
+        closure = self._required(closure)
         orig_loss, loss, grad = self._start(closure)
         for _ in range(group["max_iter"]):
             if np.max(np.abs(grad)) <= group["tolerance_grad"]:

@@ -12,15 +12,25 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import numpy as np
 
 from descent._checks import check_nonnegative
+from descent._types import Array, Group, State
 from descent.nn.module import Parameter
 
-Closure = Callable[[], Any]
+Closure = Callable[[], float]  # recomputes the loss, writes the gradients into .grad, returns it
 Rate = float | Callable[[int], float]  # a learning rate: a number, or a schedule of the step t
+Params = Parameter | Iterable[Parameter] | Iterable[Group]  # parameters, or parameter groups
+
+
+class StateDict(TypedDict):
+    """What ``Optimizer.state_dict`` saves: parameters are referred to by their position."""
+
+    state: dict[int, State]
+    param_groups: list[Group]
+    steps_taken: int
 
 
 class Optimizer:
@@ -33,10 +43,10 @@ class Optimizer:
 
     needs_closure: ClassVar[bool] = False
 
-    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state: dict[Parameter, dict[str, Any]] = {}
-        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Parameter, State] = {}
+        self.param_groups: list[Group] = []
         self.steps_taken = 0
         groups: list[Any] = [params] if isinstance(params, Parameter) else list(params)
         if not groups:
@@ -46,7 +56,7 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group: dict[str, Any]) -> None:
+    def add_param_group(self, group: Group) -> None:
         """Add a dict with ``"params"`` and any hyperparameters that differ from the defaults;
         other keys (a group's ``"name"``, say) are kept as they are, as torch keeps them."""
         if not isinstance(group, dict):
@@ -68,12 +78,12 @@ class Optimizer:
         self._validate(group)
         self.param_groups.append(group)
 
-    def _validate(self, group: dict[str, Any]) -> None:
+    def _validate(self, group: Group) -> None:
         if "lr" in self.defaults:
             _check_lr(group["lr"])
         self._check_group(group)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
+    def _check_group(self, group: Group) -> None:
         """Raise TypeError or ValueError, naming the argument, for a bad hyperparameter."""
 
     @property
@@ -83,7 +93,7 @@ class Optimizer:
         group = self.param_groups[0]
         return self.rate(group) if "lr" in group else None
 
-    def rate(self, group: dict[str, Any]) -> float:
+    def rate(self, group: Group) -> float:
         """The rate of ``group`` for the next step: its ``lr``, or ``lr(steps_taken)`` for a schedule."""
         lr = group["lr"]
         return float(lr(self.steps_taken)) if callable(lr) else lr
@@ -94,7 +104,7 @@ class Optimizer:
             for p in group["params"]:
                 p.zero_grad(set_to_none)
 
-    def step(self, closure: Closure | None = None) -> Any:
+    def step(self, closure: Closure | None = None) -> float | None:
         """One update of every parameter from its ``grad`` (a parameter whose grad is None is
         skipped, as in torch).
 
@@ -110,11 +120,11 @@ class Optimizer:
         self.steps_taken += 1
         return loss
 
-    def _update(self, param: Parameter, grad: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any], lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update")
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> StateDict:
         """A copy of the state and hyperparameters; parameters are referred to by position."""
         index = {id(p): i for i, p in enumerate(self._all_params())}
         groups = []
@@ -125,7 +135,7 @@ class Optimizer:
         state = {index[id(p)]: _copy_state(s) for p, s in self.state.items()}
         return {"state": state, "param_groups": groups, "steps_taken": self.steps_taken}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: StateDict) -> None:
         """Restore what ``state_dict`` saved, for an optimizer over parameters of the same shapes.
 
         The loaded hyperparameters are checked as the constructor checks them; nothing changes
@@ -144,7 +154,7 @@ class Optimizer:
         self.state = {params[i]: _copy_state(s) for i, s in state_dict["state"].items()}
         self._install(loaded, state_dict)
 
-    def _loaded_groups(self, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _loaded_groups(self, groups: list[Group]) -> list[Group]:
         """The current groups with the saved hyperparameters, each checked (before any change)."""
         loaded = []
         for mine, saved in zip(self.param_groups, groups):
@@ -153,7 +163,7 @@ class Optimizer:
             loaded.append(group)
         return loaded
 
-    def _install(self, loaded: list[dict[str, Any]], state_dict: dict[str, Any]) -> None:
+    def _install(self, loaded: list[Group], state_dict: StateDict) -> None:
         for mine, group in zip(self.param_groups, loaded):
             mine.update(group)
         self.steps_taken = state_dict["steps_taken"]
@@ -182,5 +192,5 @@ def _check_lr(lr: Any) -> None:
     check_nonnegative("lr", lr)
 
 
-def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
+def _copy_state(state: State) -> State:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state.items()}

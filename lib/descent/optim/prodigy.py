@@ -3,8 +3,9 @@ import math
 
 import numpy as np
 
+from descent._types import Group
 from descent.optim import arguments
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Closure, Optimizer, Params, Rate
 
 
 class Prodigy(Optimizer):
@@ -29,9 +30,11 @@ class Prodigy(Optimizer):
     (the reference keeps it flat).
     """
 
-    def __init__(self, params, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=1e-8, weight_decay=0.0,
-                 decouple=True, use_bias_correction=False, safeguard_warmup=False, d0=1e-6,
-                 d_coef=1.0, growth_rate=math.inf):
+    def __init__(self, params: Params, lr: Rate = 1.0, betas: tuple[float, float] = (0.9, 0.999),
+                 beta3: float | None = None, eps: float = 1e-8, weight_decay: float = 0.0,
+                 decouple: bool = True, use_bias_correction: bool = False,
+                 safeguard_warmup: bool = False, d0: float = 1e-6, d_coef: float = 1.0,
+                 growth_rate: float = math.inf) -> None:
         if not callable(lr):
             arguments.real("lr", lr, low=0.0, low_open=True)
         super().__init__(params, dict(lr=lr, betas=betas, beta3=beta3, eps=eps,
@@ -41,7 +44,7 @@ class Prodigy(Optimizer):
                                       use_bias_correction=use_bias_correction,
                                       decouple=decouple, safeguard_warmup=safeguard_warmup))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         arguments.betas(group["betas"])
         if group["beta3"] is not None:
             arguments.real("beta3", group["beta3"], low=0.0, high=1.0, high_open=True)
@@ -53,7 +56,7 @@ class Prodigy(Optimizer):
         for name in ("decouple", "use_bias_correction", "safeguard_warmup"):
             arguments.flag(name, group[name])
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> float | None:
         """One step of every parameter; ``closure``, if given, is called first and its loss returned."""
         loss = closure() if closure is not None else None
         first = self.param_groups[0]

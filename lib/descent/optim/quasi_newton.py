@@ -15,18 +15,21 @@ from typing import Any
 import numpy as np
 
 from descent._checks import check_int, check_nonnegative
+from descent._types import Array, Group, State
 from descent.optim.closure_optimizer import ClosureOptimizer
-from descent.optim.optimizer import Rate
+from descent.optim.line_search import LineSearch
+from descent.optim.optimizer import Closure, Params, Rate
 
 
 class QuasiNewton(ClosureOptimizer):
     """Subclasses name their line searches in ``line_searches`` and define how the memory is
     reset, updated with a pair (s, y) and turned into a direction."""
 
-    line_searches: dict[Any, Any] = {}
+    line_searches: dict[str | None, LineSearch | None] = {}
 
-    def __init__(self, params, lr: Rate, max_iter, max_eval, tolerance_grad, tolerance_change,
-                 line_search_fn, **extra) -> None:
+    def __init__(self, params: Params, lr: Rate, max_iter: int, max_eval: int | None,
+                 tolerance_grad: float, tolerance_change: float, line_search_fn: str | None,
+                 **extra: Any) -> None:
         check_int("max_iter", max_iter, low=1)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
@@ -35,7 +38,7 @@ class QuasiNewton(ClosureOptimizer):
                                       tolerance_change=tolerance_change,
                                       line_search_fn=line_search_fn, **extra))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         check_int("max_iter", group["max_iter"], low=1)
         check_int("max_eval", group["max_eval"], low=1)
         check_nonnegative("tolerance_grad", group["tolerance_grad"])
@@ -45,7 +48,7 @@ class QuasiNewton(ClosureOptimizer):
             raise ValueError(f"line_search_fn must be one of {allowed}, "
                              f"got {group['line_search_fn']!r}")
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> float:
         """Up to ``max_iter`` iterations; returns the loss at the start of the step."""
         group = self.param_groups[0]
         lr = self.rate(group)
@@ -55,13 +58,16 @@ class QuasiNewton(ClosureOptimizer):
         search = self.line_searches[group["line_search_fn"]]
         state = self._state
 
+        closure = self._required(closure)
         orig_loss, loss, flat_grad = self._start(closure)
         current_evals = 1
         if np.max(np.abs(flat_grad)) <= tolerance_grad:
             return orig_loss
 
-        d, t = state.get("d"), state.get("t")
-        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+        d: Array | None = state.get("d")
+        t: float | None = state.get("t")
+        prev_flat_grad: Array | None = state.get("prev_flat_grad")
+        prev_loss: float | None = state.get("prev_loss")
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
@@ -69,14 +75,15 @@ class QuasiNewton(ClosureOptimizer):
             if state["n_iter"] == 1:
                 d = -flat_grad
                 self._reset_memory(state)
-            else:
+            else:  # the iteration before (in this step or the last) left d, t and the gradient
+                assert d is not None and t is not None and prev_flat_grad is not None
                 y = flat_grad - prev_flat_grad
                 s = d * t
-                ys = y @ s
+                ys = float(y @ s)
                 if ys > 1e-10:
                     self._remember(state, s, y, ys)
                 d = self._direction(state, flat_grad)
-            gtd = flat_grad @ d
+            gtd = float(flat_grad @ d)
             t = self._trial_step(state, lr, flat_grad, gtd, loss, prev_loss)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
@@ -113,16 +120,17 @@ class QuasiNewton(ClosureOptimizer):
         state.update(d=d, t=t, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
-    def _trial_step(self, state, lr: float, grad, gtd, loss, prev_loss):
+    def _trial_step(self, state: State, lr: float, grad: Array, gtd: float, loss: float,
+                    prev_loss: float | None) -> float:
         """The first step length tried along d: torch's min(1, 1/‖g‖₁)·η on the very first
         iteration, η afterwards. ``gtd`` is gᵀd, ``prev_loss`` the loss one iteration back."""
         return min(1.0, 1.0 / np.abs(grad).sum()) * lr if state["n_iter"] == 1 else lr
 
-    def _reset_memory(self, state):
+    def _reset_memory(self, state: State) -> None:
         raise NotImplementedError
 
-    def _remember(self, state, s, y, ys):
+    def _remember(self, state: State, s: Array, y: Array, ys: float) -> None:
         raise NotImplementedError
 
-    def _direction(self, state, grad):
+    def _direction(self, state: State, grad: Array) -> Array:
         raise NotImplementedError

@@ -1,10 +1,12 @@
 """RAdam: Adam whose adaptive rate is switched on only once its variance is bounded."""
 import numpy as np
 
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim.adam import check_adam_group
 from descent.optim.elementwise import (ElementwiseOptimizer, decayed_gradient, update_mean,
                                        update_mean_square)
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
 class RAdam(ElementwiseOptimizer):
@@ -23,17 +25,18 @@ class RAdam(ElementwiseOptimizer):
     before the bias correction. The library follows torch.
     """
 
-    def __init__(self, params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: Rate = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         check_adam_group(group)
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         t = self.count_step(state, param, "exp_avg", "exp_avg_sq")
         beta1, beta2 = group["betas"]
         eps = group["eps"]

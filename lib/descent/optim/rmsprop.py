@@ -2,8 +2,10 @@
 import numpy as np
 
 from descent._checks import check_nonnegative
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim.elementwise import ElementwiseOptimizer, gradient
-from descent.optim.optimizer import Rate
+from descent.optim.optimizer import Params, Rate
 
 
 class RMSprop(ElementwiseOptimizer):
@@ -20,17 +22,18 @@ class RMSprop(ElementwiseOptimizer):
     no bias correction, so the first steps are large: v₁ = (1 − α) g² makes |g|/√v₁ = 10 for α = 0.99.
     """
 
-    def __init__(self, params, lr: Rate = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params: Params, lr: Rate = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    def _check_group(self, group) -> None:
+    def _check_group(self, group: Group) -> None:
         for name in ("eps", "momentum", "weight_decay", "alpha"):
             check_nonnegative(name, group[name])
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         alpha, eps, mu = group["alpha"], group["eps"], group["momentum"]
         centered = group["centered"]
         self.count_step(state, param, "square_avg")

@@ -1,8 +1,10 @@
 """Rprop: a step size per weight that grows while the gradient keeps its sign and shrinks when it flips."""
 import numpy as np
 
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
 from descent.optim import arguments
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Optimizer, Params, Rate
 
 
 class Rprop(Optimizer):
@@ -22,11 +24,11 @@ class Rprop(Optimizer):
     forgotten after a sign change.
     """
 
-    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
-                 maximize=False):
+    def __init__(self, params: Params, lr: Rate = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         etaminus, etaplus = arguments.sequence("etas", group["etas"], 2)
         arguments.real("etas[0]", etaminus, low=0.0, high=1.0, low_open=True, high_open=True)
         arguments.real("etas[1]", etaplus, low=1.0, low_open=True)
@@ -35,7 +37,8 @@ class Rprop(Optimizer):
         arguments.real("step_sizes[1]", largest, low=smallest)
         arguments.flag("maximize", group["maximize"])
 
-    def _update(self, param, grad, state, group, lr):
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         g = -grad if group["maximize"] else grad
         if not state:
             state["step"] = 0

@@ -12,11 +12,16 @@ The optimizer classes compute the same numbers with fast kernels that work in pl
 block, with scratch buffers (``descent.optim.elementwise``); tests/test_rules.py checks that the
 two agree bit for bit, and that these rules follow torch.optim's recorded trajectories.
 """
+from collections.abc import Sequence
+
 import numpy as np
 
+from descent._types import Array, State
 
-def sgd_rule(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-             nesterov=False, maximize=False):
+
+def sgd_rule(param: Array, grad: Array, state: State, lr: float, momentum: float = 0.0,
+             dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+             maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.SGD, with μ = momentum, λ = weight_decay:
 
         g ← g + λθ;   b₁ = g,  b_t = μ b_{t−1} + (1 − dampening) g
@@ -32,8 +37,9 @@ def sgd_rule(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0
     return param - lr * step, {"momentum_buffer": b}
 
 
-def adagrad_rule(param, grad, state, lr, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+def adagrad_rule(param: Array, grad: Array, state: State, lr: float, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.Adagrad, with λ = weight_decay and t the step (from 1):
 
         g ← g + λθ;   G_t = G_{t−1} + g²   (G_0 = initial_accumulator_value)
@@ -47,8 +53,9 @@ def adagrad_rule(param, grad, state, lr, lr_decay=0.0, weight_decay=0.0,
     return param - rate * (g / (np.sqrt(G) + eps)), {"step": t, "sum": G}
 
 
-def rmsprop_rule(param, grad, state, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, maximize=False):
+def rmsprop_rule(param: Array, grad: Array, state: State, lr: float, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False, maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.RMSprop, with λ = weight_decay, μ = momentum:
 
         g ← g + λθ;   v ← α v + (1 − α) g²
@@ -69,7 +76,9 @@ def rmsprop_rule(param, grad, state, lr, alpha=0.99, eps=1e-8, weight_decay=0.0,
     return param - lr * step, new
 
 
-def adadelta_rule(param, grad, state, lr, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+def adadelta_rule(param: Array, grad: Array, state: State, lr: float, rho: float = 0.9,
+                  eps: float = 1e-6, weight_decay: float = 0.0,
+                  maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.Adadelta, with λ = weight_decay:
 
         g ← g + λθ;   v ← ρ v + (1 − ρ) g²
@@ -86,8 +95,10 @@ def adadelta_rule(param, grad, state, lr, rho=0.9, eps=1e-6, weight_decay=0.0, m
                                 "acc_delta": u}
 
 
-def adam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-              amsgrad=False, maximize=False, decoupled_weight_decay=False):
+def adam_rule(param: Array, grad: Array, state: State, lr: float,
+              betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+              weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False,
+              decoupled_weight_decay: bool = False) -> tuple[Array, State]:
     """torch.optim.Adam and, with decoupled_weight_decay=True, AdamW; t the step (from 1):
 
         g ← g + λθ                     (or, decoupled: θ ← θ(1 − ηλ))
@@ -107,8 +118,11 @@ def adam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay
     return param - lr / (1 - beta1**t) * (m / denominator), new
 
 
-def nadam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-               momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+def nadam_rule(param: Array, grad: Array, state: State, lr: float,
+               betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+               weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+               decoupled_weight_decay: bool = False,
+               maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.NAdam, with ψ = momentum_decay and t the step (from 1):
 
         μ_t = β₁(1 − ½·0.96^(tψ));   P_t = μ_1 μ_2 ⋯ μ_t   (kept in float32, as torch does)
@@ -128,8 +142,9 @@ def nadam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_deca
     return param, {"step": t, "exp_avg": m, "exp_avg_sq": v, "mu_product": product}
 
 
-def adamax_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                maximize=False):
+def adamax_rule(param: Array, grad: Array, state: State, lr: float,
+                betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                weight_decay: float = 0.0, maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.Adamax, with λ = weight_decay and t the step (from 1):
 
         g ← g + λθ;   m ← β₁ m + (1 − β₁) g;   u ← max(β₂ u, |g| + ε)
@@ -144,8 +159,10 @@ def adamax_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_dec
     return param - lr / (1 - beta1**t) * (m / u), {"step": t, "exp_avg": m, "exp_inf": u}
 
 
-def radam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-               decoupled_weight_decay=False, maximize=False):
+def radam_rule(param: Array, grad: Array, state: State, lr: float,
+               betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+               weight_decay: float = 0.0, decoupled_weight_decay: bool = False,
+               maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.RAdam, with t the step (from 1):
 
         m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²;   m̂ = m/(1 − β₁ᵗ)
@@ -168,7 +185,8 @@ def radam_rule(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_deca
     return param - step, {"step": t, "exp_avg": m, "exp_avg_sq": v}
 
 
-def apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled):
+def apply_weight_decay(param: Array, grad: Array, lr: float, weight_decay: float,
+                       maximize: bool, decoupled: bool) -> tuple[Array, Array]:
     """(θ, g) for the Adam family: g negated if ``maximize``; then with ``decoupled`` weight decay
     θ ← θ(1 − ηλ), otherwise g ← g + λθ (L2)."""
     g = -grad if maximize else grad
@@ -177,7 +195,7 @@ def apply_weight_decay(param, grad, lr, weight_decay, maximize, decoupled):
     return param, g + weight_decay * param if weight_decay != 0 else g
 
 
-def bfgs_inverse_rule(H, s, y):
+def bfgs_inverse_rule(H: Array, s: Array, y: Array) -> Array:
     """The BFGS update of the inverse Hessian H from a step s and the gradient change y:
 
         ρ = 1/(yᵀs),   H⁺ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
@@ -189,17 +207,20 @@ def bfgs_inverse_rule(H, s, y):
     return (I - rho * np.outer(s, y)) @ H @ (I - rho * np.outer(y, s)) + rho * np.outer(s, s)
 
 
-def lbfgs_direction_rule(grad, steps, grad_changes, gamma):
+def lbfgs_direction_rule(grad: Array, steps: Sequence[Array], grad_changes: Sequence[Array],
+                         gamma: float) -> Array:
     """The L-BFGS direction d = −H g, with H built by BFGS updates from the pairs (s_i, y_i),
     oldest first, on top of H₀ = γI. ``lbfgs.two_loop_direction`` computes the same d in
     O(mn) without forming H."""
-    H = gamma * np.eye(grad.size)
+    H: Array = gamma * np.eye(grad.size)
     for s, y in zip(steps, grad_changes):
         H = bfgs_inverse_rule(H, s, y)
     return -H @ grad
 
 
-def rprop_rule(param, grad, state, lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+def rprop_rule(param: Array, grad: Array, state: State, lr: float,
+               etas: tuple[float, float] = (0.5, 1.2), step_sizes: tuple[float, float] = (1e-6, 50),
+               maximize: bool = False) -> tuple[Array, State]:
     """torch.optim.Rprop, with η₋, η₊ = etas, Γmin, Γmax = step_sizes, g′ the previous step's
     gradient (0 at first) and Δ the step sizes (η at first), per coordinate:
 
@@ -216,7 +237,9 @@ def rprop_rule(param, grad, state, lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50), m
                                             "step_size": step_size}
 
 
-def lion_rule(param, grad, state, lr, betas=(0.9, 0.99), weight_decay=0.0):
+def lion_rule(param: Array, grad: Array, state: State, lr: float,
+              betas: tuple[float, float] = (0.9, 0.99),
+              weight_decay: float = 0.0) -> tuple[Array, State]:
     """Lion (Chen et al. 2023), as lion-pytorch, with λ = weight_decay:
 
         θ ← θ(1 − ηλ);   θ ← θ − η·sign(β₁m + (1 − β₁)g);   m ← β₂m + (1 − β₂)g
@@ -228,7 +251,9 @@ def lion_rule(param, grad, state, lr, betas=(0.9, 0.99), weight_decay=0.0):
     return param, {"exp_avg": m * beta2 + grad * (1 - beta2)}
 
 
-def newton_schulz_rule(G, steps=5, coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7):
+def newton_schulz_rule(G: Array, steps: int = 5,
+                       coefficients: tuple[float, float, float] = (3.4445, -4.7750, 2.0315),
+                       eps: float = 1e-7) -> Array:
     """The Newton–Schulz iteration towards the polar factor UVᵀ of G = UΣVᵀ, as written:
 
         X₀ = G/max(‖G‖_F, eps);   X ← aX + b(XXᵀ)X + c(XXᵀ)²X   (``steps`` times)

@@ -1,11 +1,14 @@
 """SAM: sharpness-aware minimization, the base optimizer's step with the gradient taken at the
 worst point of a small ball around θ."""
+from typing import Any
+
 import numpy as np
 
+from descent._types import Group, State
 from descent.nn.module import Parameter
 from descent.optim import arguments
 from descent.optim.closure_optimizer import ClosureOptimizer
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Closure, Optimizer, Params, StateDict
 
 SAM_KEYS = ("rho", "adaptive")
 
@@ -41,8 +44,8 @@ class SAM(Optimizer):
 
     needs_closure = True
 
-    def __init__(self, params, base_optimizer, rho=0.05, adaptive=False, perturb_eps=1e-12,
-                 **kwargs):
+    def __init__(self, params: Params, base_optimizer: type[Optimizer], rho: float = 0.05,
+                 adaptive: bool = False, perturb_eps: float = 1e-12, **kwargs: Any) -> None:
         if not (isinstance(base_optimizer, type) and issubclass(base_optimizer, Optimizer)):
             raise TypeError("base_optimizer must be an optimizer class such as optim.SGD, got "
                             f"{base_optimizer!r}")
@@ -52,7 +55,8 @@ class SAM(Optimizer):
                             "needs a closure of its own")
         self.perturb_eps = arguments.real("perturb_eps", perturb_eps, low=0.0)
         self.sam_defaults = dict(rho=rho, adaptive=adaptive)
-        groups = [params] if isinstance(params, Parameter) else list(params)
+        groups: list[Any] = [params] if isinstance(params, Parameter) else list(params)
+        own: list[dict[str, Any]]
         if groups and isinstance(groups[0], dict):
             own = [{k: g[k] for k in SAM_KEYS if k in g} for g in groups]
             groups = [{k: v for k, v in g.items() if k not in SAM_KEYS} for g in groups]
@@ -64,34 +68,35 @@ class SAM(Optimizer):
             self._add_sam_settings(group, settings)
         self.defaults = dict(self.base_optimizer.defaults, **self.sam_defaults)
 
-    def _add_sam_settings(self, group, settings):
+    def _add_sam_settings(self, group: Group, settings: dict[str, Any]) -> None:
         for key, value in self.sam_defaults.items():
             group[key] = settings.get(key, value)
         arguments.real("rho", group["rho"], low=0.0)
         arguments.flag("adaptive", group["adaptive"])
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: Group) -> None:
         """Add a group to the base optimizer, with its own ``rho`` and ``adaptive`` if given."""
         settings = {k: group[k] for k in SAM_KEYS if k in group}
         self.base_optimizer.add_param_group({k: v for k, v in group.items() if k not in SAM_KEYS})
         self._add_sam_settings(self.base_optimizer.param_groups[-1], settings)
 
+    # The base optimizer's, read-only here: mypy flags a property over the base class's attribute.
     @property
-    def param_groups(self):
+    def param_groups(self) -> list[Group]:  # type: ignore[override]
         return self.base_optimizer.param_groups
 
     @property
-    def state(self):
+    def state(self) -> dict[Parameter, State]:  # type: ignore[override]  # as param_groups
         return self.base_optimizer.state
 
     @property
-    def steps_taken(self):
+    def steps_taken(self) -> int:  # type: ignore[override]  # as param_groups
         return self.base_optimizer.steps_taken
 
-    def rate(self, group):
+    def rate(self, group: Group) -> float:
         return self.base_optimizer.rate(group)
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> float:
         """Evaluate ``closure`` at θ and at θ + e, restore θ and take the base step; return the
         loss at θ."""
         if closure is None or not callable(closure):
@@ -120,7 +125,7 @@ class SAM(Optimizer):
         self.base_optimizer.step()
         return loss
 
-    def _perturbation_norm(self):
+    def _perturbation_norm(self) -> np.float32:
         """‖T g‖₂ + perturb_eps over all parameters, in float32 as the reference computes it."""
         total = np.float32(0.0)
         for group in self.param_groups:
@@ -132,8 +137,8 @@ class SAM(Optimizer):
                 total = np.float32(total + norm * norm)
         return np.float32(np.sqrt(total) + np.float32(self.perturb_eps))
 
-    def state_dict(self):
+    def state_dict(self) -> StateDict:
         return self.base_optimizer.state_dict()
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: StateDict) -> None:
         self.base_optimizer.load_state_dict(state_dict)

@@ -1,10 +1,13 @@
 """Schedule-free SGD and AdamW: gradients at an interpolation y, an SGD/Adam sequence z, and x,
 a weighted average of the z's, evaluated instead of a decaying learning-rate schedule."""
+from typing import Any
+
 import numpy as np
 
+from descent._types import Array, Group, State
 from descent.optim import arguments
 from descent.optim.lerp import lerp
-from descent.optim.optimizer import Optimizer
+from descent.optim.optimizer import Closure, Optimizer, Params, Rate
 
 
 class ScheduleFree(Optimizer):
@@ -23,41 +26,41 @@ class ScheduleFree(Optimizer):
     ``eval()`` before evaluating or saving the model. ``descent.train.fit`` does both.
     """
 
-    def _check_schedule_free_group(self, group):
+    def _check_schedule_free_group(self, group: Group) -> None:
         arguments.integer("warmup_steps", group["warmup_steps"], low=0)
         arguments.real("r", group["r"])
         arguments.real("weight_lr_power", group["weight_lr_power"])
         arguments.real("weight_decay", group["weight_decay"], low=0.0)
 
-    def _beta(self, group):
+    def _beta(self, group: Group) -> float:
         raise NotImplementedError
 
     @property
-    def training(self):
+    def training(self) -> bool:
         """True between ``train()`` and ``eval()``: the parameters hold y."""
         return self.param_groups[0]["train_mode"]
 
-    def eval(self):
+    def eval(self) -> None:
         """Move every parameter from the training point y to the average x (for evaluation)."""
         for group in self.param_groups:
             if group["train_mode"]:
                 self._move(group, 1 - 1 / self._beta(group))
                 group["train_mode"] = False
 
-    def train(self):
+    def train(self) -> None:
         """Move every parameter from the average x back to the training point y."""
         for group in self.param_groups:
             if not group["train_mode"]:
                 self._move(group, 1 - self._beta(group))
                 group["train_mode"] = True
 
-    def _move(self, group, weight):
+    def _move(self, group: Group, weight: float) -> None:
         for p in group["params"]:
             state = self.state.get(p, {})
             if "z" in state:
                 lerp(p.data, state["z"], weight, out=p.data)
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> float | None:
         """One step of every group; ``closure``, if given, is called first and its loss returned."""
         if not self.training:
             raise RuntimeError(f"{type(self).__name__}.step() called in evaluation mode: call "
@@ -84,11 +87,12 @@ class ScheduleFree(Optimizer):
         self.steps_taken += 1
         return loss
 
-    def _update_point(self, y, grad, state, group, lr, ckp1):
+    def _update_point(self, y: Array, grad: Array, state: State, group: Group, lr: float,
+                      ckp1: float) -> None:
         raise NotImplementedError
 
 
-def _defaults(**kwargs):
+def _defaults(**kwargs: Any) -> dict[str, Any]:
     return dict(kwargs, k=0, train_mode=False, weight_sum=0.0, lr_max=-1.0, scheduled_lr=0.0)
 
 
@@ -104,21 +108,23 @@ class SGDScheduleFree(ScheduleFree):
     reference's.
     """
 
-    def __init__(self, params, lr=1.0, momentum=0.9, weight_decay=0.0, warmup_steps=0, r=0.0,
-                 weight_lr_power=2.0):
+    def __init__(self, params: Params, lr: Rate = 1.0, momentum: float = 0.9,
+                 weight_decay: float = 0.0, warmup_steps: int = 0, r: float = 0.0,
+                 weight_lr_power: float = 2.0) -> None:
         super().__init__(params, _defaults(lr=lr, momentum=momentum, weight_decay=weight_decay,
                                            warmup_steps=warmup_steps, r=r,
                                            weight_lr_power=weight_lr_power))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         arguments.real("momentum", group["momentum"], low=0.0, high=1.0, low_open=True,
                        high_open=True)
         self._check_schedule_free_group(group)
 
-    def _beta(self, group):
+    def _beta(self, group: Group) -> float:
         return group["momentum"]
 
-    def _update_point(self, y, grad, state, group, lr, ckp1):
+    def _update_point(self, y: Array, grad: Array, state: State, group: Group, lr: float,
+                      ckp1: float) -> None:
         g = grad + group["weight_decay"] * y if group["weight_decay"] != 0 else grad
         z = state["z"]
         lerp(y, z, ckp1, out=y)
@@ -138,21 +144,24 @@ class AdamWScheduleFree(ScheduleFree):
     The weight decay is evaluated at y and added to the normalized gradient.
     """
 
-    def __init__(self, params, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 warmup_steps=0, r=0.0, weight_lr_power=2.0):
+    def __init__(self, params: Params, lr: Rate = 0.0025,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, warmup_steps: int = 0, r: float = 0.0,
+                 weight_lr_power: float = 2.0) -> None:
         super().__init__(params, _defaults(lr=lr, betas=betas, eps=eps,
                                            weight_decay=weight_decay, warmup_steps=warmup_steps,
                                            r=r, weight_lr_power=weight_lr_power))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         arguments.betas(group["betas"], low_open=True)
         arguments.real("eps", group["eps"], low=0.0)
         self._check_schedule_free_group(group)
 
-    def _beta(self, group):
+    def _beta(self, group: Group) -> float:
         return group["betas"][0]
 
-    def _update_point(self, y, grad, state, group, lr, ckp1):
+    def _update_point(self, y: Array, grad: Array, state: State, group: Group, lr: float,
+                      ckp1: float) -> None:
         beta1, beta2 = group["betas"]
         if "exp_avg_sq" not in state:
             state["exp_avg_sq"] = np.zeros_like(y)

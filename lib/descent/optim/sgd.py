@@ -1,7 +1,8 @@
 """Stochastic gradient descent, with torch.optim.SGD's momentum, dampening, Nesterov and weight decay."""
 from descent._checks import check_nonnegative, check_real
-from descent.optim.optimizer import Optimizer
-from descent.optim.optimizer import Rate
+from descent._types import Array, Group, State
+from descent.nn.module import Parameter
+from descent.optim.optimizer import Optimizer, Params, Rate
 
 
 class SGD(Optimizer):
@@ -16,14 +17,14 @@ class SGD(Optimizer):
     inside; the two agree while η is constant and differ once a schedule changes η.
     """
 
-    def __init__(self, params, lr: Rate = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0,
-                 nesterov: bool = False, *, maximize: bool = False) -> None:
+    def __init__(self, params: Params, lr: Rate = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
-    def _check_group(self, group):
+    def _check_group(self, group: Group) -> None:
         check_nonnegative("momentum", group["momentum"])
         check_real("dampening", group["dampening"])
         check_nonnegative("weight_decay", group["weight_decay"])
@@ -32,7 +33,8 @@ class SGD(Optimizer):
                 "nesterov=True requires momentum > 0 and dampening = 0, got "
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}")
 
-    def _update(self, param, grad, state, group, lr: float) -> None:
+    def _update(self, param: Parameter, grad: Array, state: State, group: Group,
+                lr: float) -> None:
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * param.data

@@ -1,14 +1,17 @@
 """Schedules made of schedules: a linear warmup in front of one, and one after another."""
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from descent._checks import check_int, check_real
-from descent.schedules.base import Schedule
+from descent._types import Array, IntArray
+from descent.schedules.base import Schedule, ScheduleLike
 from descent.schedules.decay import constant
 
 
-def warmup(schedule, warmup_steps, start_factor: float = 1 / 3):
+def warmup(schedule: ScheduleLike | float, warmup_steps: int,
+           start_factor: float = 1 / 3) -> Schedule:
     """A linear warmup, then ``schedule`` from its beginning.
 
     With W = warmup_steps, a = start_factor and η₀ = schedule(0):
@@ -23,7 +26,7 @@ def warmup(schedule, warmup_steps, start_factor: float = 1 / 3):
     a = float(check_real("start_factor", start_factor, low=0.0, high=1.0))
     target = float(schedule(0))
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         warming = t < warmup_steps
         out = np.empty(t.shape)
         out[warming] = target * (a + (1.0 - a) * t[warming] / warmup_steps)
@@ -34,7 +37,7 @@ def warmup(schedule, warmup_steps, start_factor: float = 1 / 3):
                     rate)
 
 
-def sequential(schedules, milestones):
+def sequential(schedules: Sequence[ScheduleLike | float], milestones: Sequence[int]) -> Schedule:
     """Schedules one after another: the i-th runs from milestones[i−1] on, restarted at its t = 0.
 
     η(t) = schedules[i](t − m_{i−1})  where i = number of milestones ≤ t (m_{−1} = 0).
@@ -42,29 +45,29 @@ def sequential(schedules, milestones):
     optimizer's base rate; here each schedule carries its own. After the last milestone the
     last schedule runs for ever. Numbers are constant rates.
     """
-    schedules = [as_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
-    if not schedules:
+    parts = [as_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+    if not parts:
         raise ValueError("schedules must hold at least one schedule, got an empty list")
     milestones = [check_int(f"milestones[{i}]", m, low=1) for i, m in enumerate(milestones)]
-    if len(milestones) != len(schedules) - 1:
+    if len(milestones) != len(parts) - 1:
         raise ValueError(f"milestones must have one entry fewer than schedules: got "
-                         f"{len(schedules)} schedules and milestones={milestones!r}")
+                         f"{len(parts)} schedules and milestones={milestones!r}")
     if any(b <= a for a, b in zip(milestones, milestones[1:])):
         raise ValueError(f"milestones must be strictly increasing, got {milestones!r}")
     starts = [0] + milestones
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         which = np.searchsorted(np.array(milestones, dtype=np.int64), t, side="right")
         out = np.empty(t.shape)
-        for i, (schedule, start) in enumerate(zip(schedules, starts)):
+        for i, (schedule, start) in enumerate(zip(parts, starts)):
             here = which == i
             out[here] = evaluate(schedule, t[here] - start)
         return out
 
-    return Schedule(sequential, dict(schedules=schedules, milestones=milestones), rate)
+    return Schedule(sequential, dict(schedules=parts, milestones=milestones), rate)
 
 
-def as_schedule(name, value):
+def as_schedule(name: str, value: ScheduleLike | float) -> ScheduleLike:
     """``value`` as a schedule: a Schedule or any function of t as it is, a number as a constant."""
     if callable(value):
         return value
@@ -73,7 +76,7 @@ def as_schedule(name, value):
     raise TypeError(f"{name} must be a schedule or a number, got {value!r}")
 
 
-def evaluate(schedule, t):
+def evaluate(schedule: ScheduleLike, t: IntArray) -> Array:
     """``schedule`` at every entry of the integer array ``t`` (one call per entry for plain functions)."""
     if isinstance(schedule, Schedule):
         return schedule(t)

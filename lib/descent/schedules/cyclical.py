@@ -7,13 +7,19 @@ torch's CyclicLR and OneCycleLR also *set the optimizer's momentum* every step
 only; ``s.momentum()`` gives torch's momentum cycle as a schedule of its own, to be written into
 the parameter group before each step: ``group["momentum"] = m(opt.steps_taken)``.
 """
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
 import numpy as np
 
 from descent._checks import check_choice, check_int, check_real
-from descent.schedules.base import Schedule, check_rate
+from descent._types import Array, IntArray
+from descent.schedules.base import RateFunction, Schedule, check_rate
+
+MomentumFunction = Callable[[IntArray, float, float], Array]  # (t, base, max) -> momenta
 
 
-def cosine_annealing(lr: float, T_max, eta_min: float = 0.0):
+def cosine_annealing(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:
     """η(t) = eta_min + (lr − eta_min) · (1 + cos(π t / T_max)) / 2.
 
     torch CosineAnnealingLR(T_max, eta_min). Like torch it is NOT clamped: after t = T_max the
@@ -24,13 +30,13 @@ def cosine_annealing(lr: float, T_max, eta_min: float = 0.0):
     T_max = check_int("T_max", T_max, low=1)
     eta_min = float(check_real("eta_min", eta_min, low=0.0, high=lr))
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         return eta_min + (lr - eta_min) * (1.0 + np.cos(np.pi * t / T_max)) / 2.0
 
     return Schedule(cosine_annealing, dict(lr=lr, T_max=T_max, eta_min=eta_min), rate)
 
 
-def cosine_restarts(lr: float, T_0, T_mult: int = 1, eta_min: float = 0.0):
+def cosine_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:
     """η(t) = eta_min + (lr − eta_min) · (1 + cos(π T_cur / T_i)) / 2   (SGDR).
 
     Cycle i lasts T_i = T_0 · T_mult^i steps; T_cur counts the steps since the last restart, and
@@ -42,7 +48,7 @@ def cosine_restarts(lr: float, T_0, T_mult: int = 1, eta_min: float = 0.0):
     T_mult = check_int("T_mult", T_mult, low=1)
     eta_min = float(check_real("eta_min", eta_min, low=0.0, high=lr))
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         if T_mult == 1:
             since_restart, length = t % T_0, np.full(t.shape, T_0)
         else:
@@ -58,12 +64,14 @@ def cosine_restarts(lr: float, T_0, T_mult: int = 1, eta_min: float = 0.0):
 class CyclicSchedule(Schedule):
     """A schedule from ``cyclic`` or ``one_cycle``, which also knows torch's momentum cycle."""
 
-    def __init__(self, maker, arguments, rate, momentum, default_momenta) -> None:
+    def __init__(self, maker: Callable[..., Any], arguments: dict[str, Any], rate: RateFunction,
+                 momentum: MomentumFunction, default_momenta: tuple[float, float]) -> None:
         super().__init__(maker, arguments, rate)
         self._momentum = momentum
         self._default_momenta = default_momenta
 
-    def momentum(self, base_momentum: float | None = None, max_momentum: float | None = None):
+    def momentum(self, base_momentum: float | None = None,
+                 max_momentum: float | None = None) -> Schedule:
         """The momentum torch's scheduler sets with this rate (``cycle_momentum=True``).
 
         It runs against the rate: max_momentum where the rate is lowest, base_momentum where it
@@ -75,16 +83,17 @@ class CyclicSchedule(Schedule):
         top = float(check_real("max_momentum", high if max_momentum is None else max_momentum,
                                low=base, high=1.0))
 
-        def rate(t):
+        def rate(t: IntArray) -> Array:
             return self._momentum(t, base, top)
 
         return Schedule(self._maker, dict(base_momentum=base, max_momentum=top), rate,
                         name=f"{self!r}.momentum", rebuild=self.momentum)
 
 
-def cyclic(base_lr, max_lr, step_size_up: int = 2000, step_size_down: int | None = None,
-           mode: str = "triangular",
-           gamma: float = 1.0):
+def cyclic(base_lr: float, max_lr: float, step_size_up: int = 2000,
+           step_size_down: int | None = None,
+           mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
+           gamma: float = 1.0) -> CyclicSchedule:
     """η(t) = base_lr + (max_lr − base_lr) · h(t) · scale(t)   (Smith's cyclical rates).
 
     With U = step_size_up, D = step_size_down (default U), c = ⌊1 + t/(U+D)⌋ the cycle and
@@ -101,7 +110,7 @@ def cyclic(base_lr, max_lr, step_size_up: int = 2000, step_size_down: int | None
     gamma = float(check_real("gamma", gamma, low=0.0, high=1.0, low_open=True))
     total, up_ratio = float(up + down), up / (up + down)
 
-    def height(t):
+    def height(t: IntArray) -> tuple[Array, float | Array]:
         cycle = np.floor(1.0 + t / total)
         x = 1.0 + t / total - cycle
         h = np.where(x <= up_ratio, x / up_ratio, (x - 1.0) / (up_ratio - 1.0))
@@ -111,11 +120,11 @@ def cyclic(base_lr, max_lr, step_size_up: int = 2000, step_size_down: int | None
             return h, 1.0 / 2.0 ** (cycle - 1.0)
         return h, gamma ** t
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         h, scale = height(t)
         return base_lr + (max_lr - base_lr) * h * scale
 
-    def momentum(t, base_momentum, max_momentum):
+    def momentum(t: IntArray, base_momentum: float, max_momentum: float) -> Array:
         h, scale = height(t)
         return max_momentum - (max_momentum - base_momentum) * h * scale
 
@@ -124,9 +133,9 @@ def cyclic(base_lr, max_lr, step_size_up: int = 2000, step_size_down: int | None
     return CyclicSchedule(cyclic, arguments, rate, momentum, (0.8, 0.9))
 
 
-def one_cycle(max_lr, total_steps, pct_start: float = 0.3, anneal_strategy: str = "cos",
-              div_factor: float = 25.0,
-              final_div_factor: float = 1e4, three_phase: bool = False):
+def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3,
+              anneal_strategy: Literal["cos", "linear"] = "cos", div_factor: float = 25.0,
+              final_div_factor: float = 1e4, three_phase: bool = False) -> CyclicSchedule:
     """The one-cycle policy: up from max_lr/div_factor to max_lr, then down far below the start.
 
     η₀ = max_lr/div_factor, η_min = η₀/final_div_factor, T = total_steps, p = pct_start.
@@ -164,12 +173,12 @@ def one_cycle(max_lr, total_steps, pct_start: float = 0.3, anneal_strategy: str 
                          f"of the cycle without steps (phases end at t = {ends}); "
                          "increase total_steps or move pct_start towards the middle")
 
-    def anneal(start, end, fraction):
+    def anneal(start: float, end: float, fraction: Array) -> Array:
         if anneal_strategy == "cos":
             return end + (start - end) / 2.0 * (np.cos(np.pi * fraction) + 1)
         return (end - start) * fraction + start
 
-    def along_phases(t, values):
+    def along_phases(t: IntArray, values: Sequence[tuple[float, float]]) -> Array:
         if np.any(t > total_steps):
             raise ValueError(f"one_cycle has total_steps={total_steps}: there is no rate after "
                              f"t={int(np.max(t))} steps (torch raises too); make total_steps at "
@@ -182,10 +191,10 @@ def one_cycle(max_lr, total_steps, pct_start: float = 0.3, anneal_strategy: str 
             done |= here
         return out
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         return along_phases(t, rates)
 
-    def momentum(t, base_momentum, max_momentum):
+    def momentum(t: IntArray, base_momentum: float, max_momentum: float) -> Array:
         level = {"base": base_momentum, "max": max_momentum}
         return along_phases(t, [(level[a], level[b]) for a, b in momenta])
 

@@ -1,22 +1,25 @@
 """Schedules that only go one way: constant, step, multistep, exponential, inverse-time,
 polynomial and linear. Each equals torch's scheduler after t calls of ``scheduler.step()``."""
+from collections.abc import Sequence
+
 import numpy as np
 
 from descent._checks import check_int, check_real
+from descent._types import Array, IntArray
 from descent.schedules.base import Schedule, check_rate
 
 
-def constant(lr: float):
+def constant(lr: float) -> Schedule:
     """η(t) = lr for every t.  (torch: no scheduler; Keras: a float learning_rate.)"""
     lr = check_rate("lr", lr)
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         return np.full(t.shape, lr)
 
     return Schedule(constant, dict(lr=lr), rate)
 
 
-def step_decay(lr: float, step_size, gamma: float = 0.1):
+def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     """η(t) = lr · gamma^⌊t / step_size⌋: multiply by gamma every ``step_size`` steps.
 
     torch StepLR(step_size, gamma). It keeps decaying for ever: there is no last step.
@@ -25,13 +28,13 @@ def step_decay(lr: float, step_size, gamma: float = 0.1):
     step_size = check_int("step_size", step_size, low=1)
     gamma = float(check_real("gamma", gamma, low=0.0, high=1.0, low_open=True))
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         return lr * gamma ** (t // step_size)
 
     return Schedule(step_decay, dict(lr=lr, step_size=step_size, gamma=gamma), rate)
 
 
-def multistep_decay(lr: float, milestones, gamma: float = 0.1):
+def multistep_decay(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
     """η(t) = lr · gamma^(number of milestones ≤ t): multiply by gamma at each milestone.
 
     torch MultiStepLR(milestones, gamma): the rate changes *at* the milestone (step
@@ -46,13 +49,14 @@ def multistep_decay(lr: float, milestones, gamma: float = 0.1):
         raise ValueError(f"milestones must be strictly increasing, got {milestones!r}")
     edges = np.array(milestones, dtype=np.int64)
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         return lr * gamma ** np.searchsorted(edges, t, side="right")
 
     return Schedule(multistep_decay, dict(lr=lr, milestones=milestones, gamma=gamma), rate)
 
 
-def exponential_decay(lr: float, gamma, decay_steps: int = 1, staircase: bool = False):
+def exponential_decay(lr: float, gamma: float, decay_steps: float = 1,
+                      staircase: bool = False) -> Schedule:
     """η(t) = lr · gamma^(t / decay_steps)   (exponent ⌊t / decay_steps⌋ if ``staircase``).
 
     torch ExponentialLR(gamma) is ``decay_steps=1``; with ``staircase=True`` it is StepLR.
@@ -63,7 +67,7 @@ def exponential_decay(lr: float, gamma, decay_steps: int = 1, staircase: bool = 
     decay_steps = check_real("decay_steps", decay_steps, low=0.0, low_open=True)
     staircase = bool(staircase)
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         exponent = t // decay_steps if staircase else t / decay_steps
         return lr * gamma ** exponent
 
@@ -71,7 +75,8 @@ def exponential_decay(lr: float, gamma, decay_steps: int = 1, staircase: bool = 
                                             staircase=staircase), rate)
 
 
-def inverse_time_decay(lr: float, decay_rate, decay_steps: int = 1, staircase: bool = False):
+def inverse_time_decay(lr: float, decay_rate: float, decay_steps: float = 1,
+                       staircase: bool = False) -> Schedule:
     """η(t) = lr / (1 + decay_rate · t / decay_steps)   (⌊t / decay_steps⌋ if ``staircase``).
 
     Keras InverseTimeDecay, and the ``decay`` argument of the legacy Keras optimizers
@@ -83,7 +88,7 @@ def inverse_time_decay(lr: float, decay_rate, decay_steps: int = 1, staircase: b
     decay_steps = check_real("decay_steps", decay_steps, low=0.0, low_open=True)
     staircase = bool(staircase)
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         progress = t // decay_steps if staircase else t / decay_steps
         return lr / (1.0 + decay_rate * progress)
 
@@ -91,7 +96,8 @@ def inverse_time_decay(lr: float, decay_rate, decay_steps: int = 1, staircase: b
                                              decay_steps=decay_steps, staircase=staircase), rate)
 
 
-def polynomial_decay(lr: float, total_iters: int = 5, power: float = 1.0, end_lr: float = 0.0):
+def polynomial_decay(lr: float, total_iters: int = 5, power: float = 1.0,
+                     end_lr: float = 0.0) -> Schedule:
     """η(t) = (lr − end_lr) · (1 − min(t, T)/T)^power + end_lr,  T = ``total_iters``.
 
     torch PolynomialLR(total_iters, power) is ``end_lr=0``; Keras PolynomialDecay(lr,
@@ -103,7 +109,7 @@ def polynomial_decay(lr: float, total_iters: int = 5, power: float = 1.0, end_lr
     power = float(check_real("power", power, low=0.0, low_open=True))
     end_lr = float(check_real("end_lr", end_lr, low=0.0, high=lr))
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         remaining = 1.0 - np.minimum(t, total_iters) / total_iters
         return (lr - end_lr) * remaining ** power + end_lr
 
@@ -111,7 +117,8 @@ def polynomial_decay(lr: float, total_iters: int = 5, power: float = 1.0, end_lr
                                            end_lr=end_lr), rate)
 
 
-def linear(lr: float, start_factor: float = 1 / 3, end_factor: float = 1.0, total_iters: int = 5):
+def linear(lr: float, start_factor: float = 1 / 3, end_factor: float = 1.0,
+           total_iters: int = 5) -> Schedule:
     """η(t) = lr · (a + (b − a) · min(t, T)/T),  a = start_factor, b = end_factor, T = total_iters.
 
     torch LinearLR, with its defaults and its ranges (0 < a ≤ 1, 0 ≤ b ≤ 1). It warms up when
@@ -122,7 +129,7 @@ def linear(lr: float, start_factor: float = 1 / 3, end_factor: float = 1.0, tota
     b = float(check_real("end_factor", end_factor, low=0.0, high=1.0))
     total_iters = check_int("total_iters", total_iters, low=1)
 
-    def rate(t):
+    def rate(t: IntArray) -> Array:
         done = np.minimum(t, total_iters)        # weights ≥ 0: the rate cannot round below 0
         return lr * (a * (total_iters - done) + b * done) / total_iters
 

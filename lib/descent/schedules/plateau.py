@@ -1,8 +1,25 @@
 """The one schedule that needs state: cut the rate when a watched metric stops improving."""
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol, SupportsFloat
 
 from descent._checks import check_choice, check_int, check_nonnegative, check_real
+from descent._types import Array, Group
+
+
+class HasParamGroups(Protocol):
+    """An optimizer, as far as the plateau controller needs one (schedules import no optimizer)."""
+
+    @property
+    def param_groups(self) -> list[Group]: ...
+
+
+class EpochRecord(Protocol):
+    """A ``descent.train.History``, as far as ``on_epoch_end`` reads one."""
+
+    @property
+    def epoch_loss(self) -> Sequence[float] | Array: ...
 
 
 class ReduceLROnPlateau:
@@ -24,10 +41,10 @@ class ReduceLROnPlateau:
     when there is one, else the training loss of the epoch.
     """
 
-    def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
-                 threshold: float = 1e-4,
-                 threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0,
-                 eps: float = 1e-8) -> None:
+    def __init__(self, optimizer: HasParamGroups, mode: Literal["min", "max"] = "min",
+                 factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                 threshold_mode: Literal["rel", "abs"] = "rel", cooldown: int = 0,
+                 min_lr: float | list[float] | tuple[float, ...] = 0, eps: float = 1e-8) -> None:
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"optimizer must be an optimizer with param_groups, got "
                             f"{type(optimizer).__name__}")
@@ -55,7 +72,7 @@ class ReduceLROnPlateau:
         self.cooldown_counter = 0
         self.last_epoch = 0
 
-    def is_better(self, a, best):
+    def is_better(self, a: float, best: float) -> bool:
         """Whether metric value ``a`` improves on ``best`` by more than the threshold."""
         if self.mode == "min" and self.threshold_mode == "rel":
             return a < best * (1.0 - self.threshold)
@@ -65,7 +82,7 @@ class ReduceLROnPlateau:
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metric) -> None:
+    def step(self, metric: SupportsFloat) -> None:
         """Record one evaluation of the watched metric and cut the rates if it has stalled."""
         current = float(metric)
         self.last_epoch += 1
@@ -82,7 +99,7 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
 
-    def _reduce(self):
+    def _reduce(self) -> None:
         groups = self.optimizer.param_groups
         if len(groups) != len(self.min_lrs):
             raise ValueError(f"the optimizer has {len(groups)} parameter groups, min_lr was given "
@@ -94,7 +111,7 @@ class ReduceLROnPlateau:
             if old - new > self.eps:
                 group["lr"] = new
 
-    def on_epoch_end(self, history) -> None:
+    def on_epoch_end(self, history: EpochRecord) -> None:
         """``step`` with the epoch's validation loss if ``history`` has one, else its training loss."""
         val_loss = getattr(history, "val_loss", None)
         if val_loss is not None and len(val_loss) > 0:
@@ -103,16 +120,16 @@ class ReduceLROnPlateau:
             self.step(history.epoch_loss[-1])
 
     @property
-    def last_lr(self):
+    def last_lr(self) -> list[float]:
         """Every group's current rate."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The counters and settings, to resume later with ``load_state_dict``."""
         return {k: (list(v) if isinstance(v, list) else v)
                 for k, v in vars(self).items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` saved."""
         for key, value in state_dict.items():
             setattr(self, key, list(value) if isinstance(value, list) else value)
@@ -124,9 +141,9 @@ class ReduceLROnPlateau:
                 f"min_lr={self.min_lrs!r}, eps={self.eps!r})")
 
 
-def _check_numeric_lr(index, group):
+def _check_numeric_lr(index: int, group: Group) -> None:
     lr = group["lr"]
     if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
-        raise ValueError(f"ReduceLROnPlateau sets the rate of parameter group {index} itself, so "
-                         f"its lr must be a number, got {lr!r}; give the optimizer a number "
-                         "(a schedule and a plateau controller cannot both own the rate)")
+        raise TypeError(f"ReduceLROnPlateau sets the rate of parameter group {index} itself, so "
+                        f"its lr must be a number, got {lr!r}; give the optimizer a number "
+                        "(a schedule and a plateau controller cannot both own the rate)")
