@@ -8,6 +8,7 @@ number for "mean" and "sum", an array of the per-item losses' shape for "none"; 
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -49,7 +50,7 @@ class Loss:
             raise ValueError(f"{type(self).__name__}.backward with reduction={self.reduction!r} "
                              f"expected a scalar grad_output, got shape {np.shape(grad_output)}")
         scale = 1.0 if grad_output is None else float(np.asarray(grad_output))
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         return scale / size if self.reduction == "mean" else scale
 
     _cache: tuple[str, ...] = ()
@@ -77,7 +78,7 @@ def _floating(array: ArrayLike, dtype: DTypeLike | None = None) -> Array:
     array = np.asarray(array)
     if dtype is not None:
         return array.astype(dtype, copy=False)
-    if not np.issubdtype(array.dtype, np.floating):
+    if array.dtype.kind != "f":  # not a floating dtype
         array = array.astype(np.float64)
     return array
 
@@ -125,7 +126,7 @@ class CrossEntropyLoss(Loss):
         labels = np.asarray(labels)
         if logits.ndim != 2:
             raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got {logits.shape}")
-        if not np.issubdtype(labels.dtype, np.integer):
+        if labels.dtype.kind not in "iu":  # not an integer dtype (bool is not one either)
             raise TypeError(
                 f"CrossEntropyLoss expects integer class labels, got dtype {labels.dtype} "
                 "(use labels.astype(int); one-hot targets are not accepted)")
@@ -146,7 +147,8 @@ class CrossEntropyLoss(Loss):
         grad = np.exp(log_probs)
         grad[np.arange(self.labels.size), self.labels] -= 1
         weights = self._weights(grad_output, grad.dtype)  # an array (one per sample) for "none"
-        return grad * (weights[:, None] if isinstance(weights, np.ndarray) else weights)
+        grad *= weights[:, None] if isinstance(weights, np.ndarray) else weights  # grad is our own array
+        return grad
 
 
 class BCEWithLogitsLoss(Loss):
