@@ -29,8 +29,8 @@ from pybtex.style.labels import BaseLabelStyle
 
 COURSE_ARCHIVE = "descent-course.zip"
 # What a student needs to install the library and open the exercises and the lectures.
-COURSE_FILES = ["README.md", "LICENSE", "pyproject.toml", "requirements.txt", "requirements-lock.txt",
-                "lib", "exercises", "lectures"]
+COURSE_FILES = ["README.md", "SYLLABUS.md", "LICENSE", "pyproject.toml", "requirements.txt",
+                "requirements-lock.txt", "lib", "exercises", "lectures"]
 REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
 
 
