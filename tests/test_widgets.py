@@ -148,3 +148,61 @@ def test_recent_race_redraws_the_path_whose_rate_moved():
     controls["η sched.-free"].value = 1.0          # diverging or not, the figure is drawn
     demo.update()
     assert not np.array_equal(drawn()["Adam (η=0.05)"], after["Adam (η=0.05)"])
+
+
+def test_adaptive_steps_redraws_every_method_with_the_new_beta2_and_pattern():
+    demo = widgets.adaptive_steps(steps=120)
+    assert isinstance(demo, ipywidgets.interactive)
+    controls = {child.description: child for child in demo.children
+                if hasattr(child, "description")}
+    assert list(controls)[:4] == ["gradients", "β₂", "ε", "steps"]
+    controls["β₂"].value = 0.99
+    controls["gradients"].value = "sparse (every 100th step)"
+    demo.update()
+    lines = {line.get_label(): line.get_ydata() for line in plt.gcf().axes[0].get_lines()}
+    assert set(lines) == {"AdaGrad", "RMSprop", "Adadelta", "Adam", "NAdam", "Adamax", "RAdam"}
+    gradients = (np.arange(120) % 100 == 0).astype(float)
+    expected = widgets.adaptive_step_lengths(optim.Adam, gradients, betas=(0.9, 0.99)) / 1e-3
+    np.testing.assert_allclose(lines["Adam"], np.maximum(expected, 1e-12), rtol=1e-12)
+    m, v = 0.1 * 0.9**100 + 0.1, 0.01 * 0.99**100 + 0.01       # by hand, at the second gradient
+    by_hand = m / (1 - 0.9**101) / (np.sqrt(v / (1 - 0.99**101)) + 1e-8)
+    assert abs(lines["Adam"][0] - 1.0) < 1e-6 and abs(lines["Adam"][100] - by_hand) < 1e-9
+    adamax = widgets.adaptive_step_lengths(optim.Adamax, gradients, betas=(0.9, 0.99)) / 2e-3
+    np.testing.assert_allclose(lines["Adamax"], np.maximum(adamax, 1e-12), rtol=1e-12)
+    assert "β₂ = 0.9900" in plt.gcf().axes[0].get_title()
+    plt.close("all")
+
+
+def test_adaptive_step_lengths_follow_adagrad_on_a_constant_gradient():
+    lengths = widgets.adaptive_step_lengths(optim.Adagrad, np.full(50, 3.0), lr=0.1)
+    np.testing.assert_allclose(lengths, 0.1 / np.sqrt(np.arange(1, 51)), rtol=1e-9)
+
+
+def test_line_search_explorer_redraws_the_accepted_steps_for_the_new_constants():
+    f = problems.rosenbrock()
+    demo = widgets.line_search_explorer(f)
+    assert isinstance(demo, ipywidgets.interactive)
+    controls = {child.description: child for child in demo.children
+                if hasattr(child, "description")}
+    assert list(controls)[:3] == ["c₁", "c₂", "first t"]
+    controls["c₂"].value = 0.1
+    controls["first t"].value = 2e-5
+    demo.update()
+    ax = plt.gcf().axes[0]
+    d = -f.grad(f.x0)
+    wolfe = optim.line_search.strong_wolfe(lambda t: (f(f.x0 + t * d), f.grad(f.x0 + t * d)),
+                                           f(f.x0), f.grad(f.x0), d, step=controls["first t"].value,
+                                           c2=0.1)
+    assert wolfe.evals >= 3
+    assert f"strong Wolfe: t = {wolfe.step:.3g} ({wolfe.evals} evaluations)" in ax.get_title()
+    assert abs(f.grad(f.x0 + wolfe.step * d) @ d) <= 0.1 * abs(f.grad(f.x0) @ d)
+    trials = next(line for line in ax.get_lines() if line.get_label() == "strong Wolfe trials")
+    assert len(trials.get_xdata()) == wolfe.evals
+    controls["c₁"].value = 0.5
+    demo.update()
+    armijo = optim.line_search.armijo(lambda t: (f(f.x0 + t * d), f.grad(f.x0 + t * d)),
+                                      f(f.x0), f.grad(f.x0), d, step=controls["first t"].value,
+                                      c1=controls["c₁"].value)
+    title = plt.gcf().axes[0].get_title()
+    assert f"Armijo: t = {armijo.step:.3g} ({armijo.evals} evaluations)" in title
+    plt.close("all")

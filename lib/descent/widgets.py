@@ -2,6 +2,7 @@
 
 They need a running kernel; the static book shows ``plot.animate`` instead.
 """
+import inspect
 import warnings
 
 import ipywidgets as w
@@ -9,7 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from descent import plot
-from descent.optim import SGD, Adagrad, Adam, AdamWScheduleFree, Lion, Prodigy, RMSprop
+from descent.optim import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamWScheduleFree, Lion, NAdam,
+                           Prodigy, RAdam, RMSprop, line_search)
 from descent.nn.module import Parameter
 from descent.train import minimize
 
@@ -276,5 +278,141 @@ def recent_race(functions, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, st
             warnings.simplefilter("ignore", RuntimeWarning)  # a diverging path just stops early
             paths = recent_paths(f, adam_lr, lion_lr, schedule_free_lr, steps)
         _race_figure(f, paths, steps)
+
+    return w.interactive(draw, **controls)
+
+
+# Lecture 5, adaptive methods: how each rule turns a gradient history into step lengths
+
+def _spike(steps):
+    gradients = np.ones(steps)
+    gradients[min(50, steps - 1)] = 100.0
+    return gradients
+
+
+GRADIENT_PATTERNS = {
+    "constant": lambda steps: np.ones(steps),
+    "sparse (every 100th step)": lambda steps: (np.arange(steps) % 100 == 0).astype(np.float64),
+    "a spike of 100 at t = 51": _spike,
+    "noisy (mean 0.1, sd 1)": lambda steps: 0.1 + np.random.default_rng(0).standard_normal(steps),
+}
+
+
+def adaptive_step_lengths(optimizer, gradients, **hyperparameters):
+    """|θ_t − θ_{t−1}| for t = 1, 2, … when ``optimizer`` updates one parameter and is fed the
+    gradients g_1, g_2, … in turn (an array of shape (steps,)), whatever θ becomes."""
+    theta = Parameter(np.zeros(1))
+    opt = optimizer([theta], **hyperparameters)
+    lengths = np.empty(len(gradients))
+    for t, g in enumerate(gradients):
+        before = theta.data[0]
+        theta.grad[...] = g
+        opt.step()
+        lengths[t] = abs(theta.data[0] - before)
+    return lengths
+
+
+def _adaptive_methods(beta2, eps):
+    """Label → (optimizer, hyperparameters) at torch's defaults, with β₂ and ε set for the Adam
+    family (Adam, NAdam, Adamax, RAdam); AdaGrad, RMSprop and Adadelta keep their own ε."""
+    return {"AdaGrad": (Adagrad, {}), "RMSprop": (RMSprop, {}), "Adadelta": (Adadelta, {}),
+            **{name: (optimizer, dict(betas=(0.9, beta2), eps=eps)) for name, optimizer in
+               (("Adam", Adam), ("NAdam", NAdam), ("Adamax", Adamax), ("RAdam", RAdam))}}
+
+
+def adaptive_steps(pattern="constant", steps=300, beta2=0.999, eps=1e-8):
+    """Step lengths of the adaptive methods on a 1-D gradient sequence: a menu of patterns
+    (``GRADIENT_PATTERNS``), sliders for β₂ and ε (the Adam family's) and the number of steps.
+    Each method's |Δθ_t|/η redraws against t (Adadelta: |Δθ_t|, its η is 1), with the pattern."""
+    controls = dict(
+        pattern=w.Dropdown(options=list(GRADIENT_PATTERNS), value=pattern, description="gradients"),
+        beta2=w.FloatSlider(value=beta2, min=0.9, max=0.9999, step=0.0001, readout_format=".4f",
+                            description="β₂", continuous_update=False),
+        eps=_log_slider("ε", eps, 1e-12, 1e-1),
+        steps=w.IntSlider(value=steps, min=10, max=max(2000, steps), description="steps",
+                          continuous_update=False),
+    )
+
+    def draw(pattern, beta2, eps, steps):
+        gradients = GRADIENT_PATTERNS[pattern](steps)
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True,
+                                          gridspec_kw={"height_ratios": [3, 1]})
+        t = np.arange(1, steps + 1)
+        for label, (optimizer, hyperparameters) in _adaptive_methods(beta2, eps).items():
+            lr = inspect.signature(optimizer).parameters["lr"].default
+            lengths = adaptive_step_lengths(optimizer, gradients, **hyperparameters) / lr
+            top.plot(t, np.maximum(lengths, 1e-12), color=plot.color(label), label=label)
+        top.set(yscale="log", ylabel="|Δθ| / η", ylim=(1e-6, 1e2),
+                title=f"step lengths, β₂ = {beta2:.4f}, ε = {eps:.3g}")
+        top.legend(fontsize="small", ncol=4)
+        bottom.plot(t, gradients, color="0.3")
+        bottom.set(xlabel="step t", ylabel="g_t")
+        plt.tight_layout()
+        plt.show()
+
+    return w.interactive(draw, **controls)
+
+
+# Lecture 6, second-order methods: which step lengths a line search accepts
+
+def line_search_view(f, x0, c1, c2, step):
+    """Backtracking (Armijo) and the strong Wolfe search along steepest descent from ``x0`` on
+    ``f``, both started at ``step``, with sufficient-decrease constant c₁ and curvature constant
+    c₂: returns (d, armijo result, strong Wolfe result, the strong Wolfe trial steps in order)."""
+    x0 = np.asarray(x0, dtype=np.float64)
+    g = f.grad(x0)
+    d = -g
+    trials = []
+
+    def along(t):
+        trials.append(t)
+        return f(x0 + t * d), f.grad(x0 + t * d)
+
+    armijo = line_search.armijo(lambda t: (f(x0 + t * d), f.grad(x0 + t * d)), f(x0), g, d,
+                                step=step, c1=c1)
+    wolfe = line_search.strong_wolfe(along, f(x0), g, d, step=step, c1=c1, c2=c2)
+    return d, armijo, wolfe, trials
+
+
+def line_search_explorer(f, x0=None, c1=1e-4, c2=0.9, step=2e-3, t_max=2.5e-3):
+    """φ(t) = f(x0 − t∇f(x0)) on t ∈ [0, ``t_max``] with the steps that satisfy Armijo
+    (φ(t) ≤ φ(0) + c₁tφ'(0)) and strong Wolfe (also |φ'(t)| ≤ c₂|φ'(0)|) shaded; sliders for c₁,
+    c₂ and the first trial step. Backtracking's and the strong Wolfe search's trials redraw, and
+    the title gives each accepted step and its number of evaluations (``line_search_view``)."""
+    x0 = f.x0 if x0 is None else np.asarray(x0, dtype=np.float64)
+    controls = dict(
+        c1=_log_slider("c₁", c1, 1e-5, 0.5),
+        c2=w.FloatSlider(value=c2, min=0.01, max=0.99, step=0.01, description="c₂",
+                         continuous_update=False),
+        step=_log_slider("first t", step, t_max * 1e-3, t_max * 10),
+    )
+
+    def draw(c1, c2, step):
+        d, armijo, wolfe, trials = line_search_view(f, x0, c1, c2, step)
+        ts = np.linspace(0.0, t_max, 400)
+        phi = np.array([f(x0 + t * d) for t in ts])
+        slope0 = f.grad(x0) @ d
+        slopes = np.array([f.grad(x0 + t * d) @ d for t in ts])
+        sufficient = phi <= phi[0] + c1 * ts * slope0
+        curvature = np.abs(slopes) <= c2 * abs(slope0)
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        ax.plot(ts, phi, color="k", label="φ(t)")
+        ax.plot(ts, phi[0] + c1 * ts * slope0, "--", color="0.5", label="Armijo line")
+        top = phi.max()
+        ax.fill_between(ts, phi.min(), top, where=sufficient, color=plot.color("GD"), alpha=0.15,
+                        label="Armijo holds")
+        ax.fill_between(ts, phi.min(), top, where=sufficient & curvature,
+                        color=plot.color("BFGS"), alpha=0.6, label="strong Wolfe holds")
+        backtracking = step * 0.5 ** np.arange(armijo.evals)
+        shown = [t for t in backtracking if t <= t_max]
+        ax.plot(shown, [f(x0 + t * d) for t in shown], "v", color="C3", markersize=9,
+                label="backtracking trials")
+        shown = [t for t in trials if t <= t_max]
+        ax.plot(shown, [f(x0 + t * d) for t in shown], "o", color="C0", label="strong Wolfe trials")
+        ax.set(xlim=(0, t_max), ylim=(phi.min(), top), xlabel="step length t", ylabel="φ(t)",
+               title=f"Armijo: t = {armijo.step:.3g} ({armijo.evals} evaluations); "
+                     f"strong Wolfe: t = {wolfe.step:.3g} ({wolfe.evals} evaluations)")
+        ax.legend(fontsize="small")
+        plt.show()
 
     return w.interactive(draw, **controls)
