@@ -1,6 +1,7 @@
 import ipywidgets
 import numpy as np
 import matplotlib.pyplot as plt
+import pytest
 
 from descent import optim, problems, train, widgets
 
@@ -148,3 +149,39 @@ def test_recent_race_redraws_the_path_whose_rate_moved():
     controls["η sched.-free"].value = 1.0          # diverging or not, the figure is drawn
     demo.update()
     assert not np.array_equal(drawn()["Adam (η=0.05)"], after["Adam (η=0.05)"])
+
+
+def test_tiny_network_gives_backpropagation_gradients_that_match_finite_differences():
+    from descent import nn
+    x, w1, w2, b1, b2, y = 0.7, -1.3, 0.9, 0.2, -0.1, 0.5
+    values, grads = widgets.tiny_network(x, w1, w2, b1, b2, y)
+    h = np.tanh(w1 * x + b1)
+    y_hat = w2 * h + b2
+    assert values["h"] == pytest.approx(h) and values["loss"] == pytest.approx((y_hat - y) ** 2)
+    assert grads["w1"] == pytest.approx(2 * (y_hat - y) * w2 * (1 - h**2) * x)   # the chain rule
+    numeric = nn.numerical_gradient(
+        lambda v: widgets.tiny_network(v[0], v[1], v[3], v[2], v[4], y)[0]["loss"],
+        np.array([x, w1, b1, w2, b2]))
+    analytic = [grads[name] for name in ("x", "w1", "b1", "w2", "b2")]
+    assert nn.relative_error(analytic, numeric) < 1e-8
+
+
+def test_backprop_explorer_redraws_values_gradients_and_tangent_when_a_slider_moves():
+    demo = widgets.backprop_explorer()
+    assert isinstance(demo, ipywidgets.interactive)
+    names = [child.description for child in demo.children if hasattr(child, "description")]
+    assert names[:3] == ["input x", "weight w₁", "weight w₂"]
+    demo.children[0].value = -1.5
+    demo.children[1].value = 2.0
+    demo.update()
+    left, right = plt.gcf().axes
+    values, grads = widgets.tiny_network(-1.5, 2.0, 1.5)
+    shown = "\n".join(text.get_text() for text in left.texts)
+    assert f"∂L/∂w1 = {grads['w1']:+.3f}" in shown and f"∂L/∂x  = {grads['x']:+.3f}" in shown
+    assert f"{values['loss']:+.3f}" in shown
+    tangent = next(line for line in right.get_lines() if line.get_label().startswith("tangent"))
+    t, v = tangent.get_data()
+    np.testing.assert_allclose(np.diff(v) / np.diff(t), grads["w1"], rtol=1e-9)  # slope ∂L/∂w₁
+    point = right.get_lines()[-1].get_xydata()[0]
+    np.testing.assert_allclose(point, [2.0, values["loss"]])
+    plt.close("all")

@@ -278,3 +278,62 @@ def recent_race(functions, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, st
         _race_figure(f, paths, steps)
 
     return w.interactive(draw, **controls)
+
+
+# Lecture 1: backpropagation
+
+def tiny_network(x, w1, w2, b1=0.2, b2=-0.1, target=0.5):
+    """Forward and backward through the 1-1-1 network ŷ = w₂ tanh(w₁x + b₁) + b₂ with the loss
+    L = (ŷ − y)², built from ``descent.nn`` layers. Returns the forward values ``z`` = w₁x + b₁,
+    ``h`` = tanh z, ``y_hat``, ``loss`` and the gradients ``x``, ``w1``, ``b1``, ``w2``, ``b2``
+    (∂L/∂·) that backpropagation gives, e.g. ∂L/∂w₁ = 2(ŷ − y) · w₂ · (1 − h²) · x."""
+    from descent import nn
+    net = nn.Sequential(nn.Linear(1, 1, rng=0), nn.Tanh(), nn.Linear(1, 1, rng=0))
+    for parameter, value in zip(net.parameters(), (w1, b1, w2, b2)):
+        parameter.data[...] = value
+    loss_fn = nn.MSELoss()
+    z = net[0](np.array([[float(x)]]))
+    h = net[1](z)
+    y_hat = net[2](h)
+    loss = loss_fn(y_hat, np.array([[float(target)]]))
+    dx = net.backward(loss_fn.backward())
+    grads = [float(p.grad.ravel()[0]) for p in net.parameters()]
+    values = dict(z=float(z[0, 0]), h=float(h[0, 0]), y_hat=float(y_hat[0, 0]), loss=float(loss))
+    gradients = dict(x=float(dx[0, 0]), w1=grads[0], b1=grads[1], w2=grads[2], b2=grads[3])
+    return values, gradients
+
+
+def backprop_explorer(x=1.0, w1=0.8, w2=1.5, b1=0.2, b2=-0.1, target=0.5):
+    """Sliders for the input x and the weights w₁, w₂ of ``tiny_network``; the forward values
+    (bars) and the five gradients ∂L/∂· redraw on the left, and on the right the loss as a
+    function of w₁ with the tangent at the current w₁, whose slope is ∂L/∂w₁."""
+    def slider(value, description):
+        return w.FloatSlider(value=value, min=-3.0, max=3.0, step=0.05, description=description,
+                             continuous_update=False)
+
+    def draw(x, w1, w2):
+        values, grads = tiny_network(x, w1, w2, b1, b2, target)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        names = ["z = w₁x + b₁", "h = tanh z", "ŷ = w₂h + b₂", "L = (ŷ − y)²"]
+        shown = [values["z"], values["h"], values["y_hat"], values["loss"]]
+        left.barh(names[::-1], shown[::-1], color="C0")
+        for row, value in enumerate(shown[::-1]):
+            left.text(2.9, row, f"{value:+.3f}", ha="right", va="center")
+        left.axvline(0, color="0.5", lw=0.8)
+        left.set(xlim=(-3, 3), title="forward values")
+        text = "\n".join(f"∂L/∂{name:2} = {grads[name]:+.3f}" for name in ("x", "w1", "b1", "w2", "b2"))
+        left.text(1.02, 0.5, text, transform=left.transAxes, va="center", family="monospace",
+                  color="C3")
+        grid = np.linspace(-3, 3, 121)
+        right.plot(grid, [tiny_network(x, v, w2, b1, b2, target)[0]["loss"] for v in grid],
+                   color="C0", label="L(w₁)")
+        right.plot(grid, values["loss"] + grads["w1"] * (grid - w1), "--", color="C3",
+                   label="tangent, slope ∂L/∂w₁")
+        right.plot([w1], [values["loss"]], "o", color="C3")
+        right.set(xlabel="w₁", ylabel="loss", ylim=(-0.1, 4), title="the gradient is the slope")
+        right.legend(loc="upper right", fontsize=9)
+        fig.tight_layout(w_pad=9)
+        plt.show()
+
+    return w.interactive(draw, x=slider(x, "input x"), w1=slider(w1, "weight w₁"),
+                         w2=slider(w2, "weight w₂"))
