@@ -337,3 +337,83 @@ def backprop_explorer(x=1.0, w1=0.8, w2=1.5, b1=0.2, b2=-0.1, target=0.5):
 
     return w.interactive(draw, x=slider(x, "input x"), w1=slider(w1, "weight w₁"),
                          w2=slider(w2, "weight w₂"))
+
+
+# Lecture 2: gradient descent and the learning rate
+
+def least_squares_problem(n=200, noise=0.5, seed=0):
+    """A 2-D least-squares problem L(θ) = (1/N) Σ_n (x_nᵀθ − y_n)² on N = ``n`` points
+    x_n ~ N(0, diag(1, 1/4)), y_n = x_nᵀ(1, −0.5) + noise·ε_n, as a ``problems.Problem``
+    (∇L = (2/N) Xᵀ(Xθ − y), Hessian (2/N) XᵀX, minimizer the least-squares solution).
+    Returns the problem and the data X (N, 2), y (N, 1)."""
+    from descent.problems import Problem
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2)) * [1.0, 0.5]
+    y = X @ np.array([[1.0], [-0.5]]) + noise * rng.standard_normal((n, 1))
+    A, c, s = X.T @ X / n, (X.T @ y).ravel() / n, float(np.mean(y**2))
+
+    def value(theta):
+        quadratic = np.einsum("i...,ij,j...->...", theta, A, theta)
+        return quadratic - 2 * np.tensordot(c, theta, 1) + s
+
+    problem = Problem("least squares", value, lambda theta: 2 * (A @ theta - c),
+                      lambda theta: 2 * A, x0=[-1.0, 2.0], x_star=np.linalg.solve(A, c),
+                      bounds=((-1.5, 2.5), (-2.0, 2.5)))
+    return problem, X, y
+
+
+def minibatch_path(X, y, lr, batch_size, steps, x0, seed=0):
+    """Mini-batch SGD (``optim.SGD`` on an ``nn.Linear(2, 1, bias=False)`` with ``nn.MSELoss``)
+    from ``x0``: each step draws ``batch_size`` rows of X without replacement and moves
+    θ ← θ − η ĝ, ĝ = (2/B) Σ_batch x_n(x_nᵀθ − y_n). With batch_size = N it is gradient descent.
+    Returns the iterates, shape (steps + 1, 2); a path that leaves the finite numbers stops there."""
+    from descent import nn
+    model = nn.Linear(2, 1, bias=False, rng=0)
+    model.weight.data[...] = np.asarray(x0, dtype=np.float64)
+    opt = SGD(model.parameters(), lr=lr)
+    loss_fn = nn.MSELoss()
+    rng = np.random.default_rng(seed)
+    path = [model.weight.data.ravel().copy()]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            rows = rng.choice(len(X), size=batch_size, replace=False)
+            opt.zero_grad()
+            loss_fn(model(X[rows]), y[rows])
+            model.backward(loss_fn.backward())
+            opt.step()
+            if not np.all(np.isfinite(model.weight.data)):
+                break
+            path.append(model.weight.data.ravel().copy())
+    return np.array(path)
+
+
+def minibatch_explorer(n=200, noise=0.5, lr=0.05, batch_size=8, steps=200, seed=0):
+    """Sliders for the rate η, the batch size B and the number of steps on
+    ``least_squares_problem``: the mini-batch SGD path and the full-batch gradient-descent path
+    at the same rate redraw on the contours, next to L(θ_t) − L* per step; the title gives the
+    mean excess loss over the last quarter of the steps, the floor where SGD keeps bouncing."""
+    f, X, y = least_squares_problem(n, noise, seed)
+    sizes = [size for size in (1, 2, 4, 8, 16, 32, 64, 128) if size < n] + [n]
+    controls = dict(
+        lr=_log_slider("η", lr, 1e-3, 0.5),
+        batch_size=w.SelectionSlider(options=sizes, value=batch_size, description="batch B",
+                                     continuous_update=False),
+        steps=w.IntSlider(value=steps, min=10, max=max(1000, steps), step=10,
+                          description="steps", continuous_update=False),
+    )
+
+    def draw(lr, batch_size, steps):
+        label = f"mini-batch, B = {batch_size}"
+        paths = {label: minibatch_path(X, y, lr, batch_size, steps, f.x0, seed),
+                 f"GD, full batch (B = {n})": minibatch_path(X, y, lr, n, steps, f.x0, seed)}
+        gaps = {name: np.maximum([f(theta) - f.f_star for theta in path[1:]], 1e-16)
+                for name, path in paths.items() if len(path) > 1}
+        floor = gaps[label][-max(1, steps // 4):].mean() if label in gaps else np.inf
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+        plot.contour(f, paths, ax=left, title=f"B = {batch_size}, η = {lr:.3g}")
+        plot.curves(gaps, ax=right, ylabel="L(θ) − L*",
+                    title=f"mini-batch excess loss, last quarter: {floor:.2g}")
+        plt.tight_layout()
+        plt.show()
+
+    return w.interactive(draw, **controls)
