@@ -1,6 +1,7 @@
 import ipywidgets
 import numpy as np
 import matplotlib.pyplot as plt
+import pytest
 
 from descent import optim, problems, train, widgets
 
@@ -205,4 +206,83 @@ def test_line_search_explorer_redraws_the_accepted_steps_for_the_new_constants()
                                       c1=controls["c₁"].value)
     title = plt.gcf().axes[0].get_title()
     assert f"Armijo: t = {armijo.step:.3g} ({armijo.evals} evaluations)" in title
+    plt.close("all")
+
+
+def test_tiny_network_gives_backpropagation_gradients_that_match_finite_differences():
+    from descent import nn
+    x, w1, w2, b1, b2, y = 0.7, -1.3, 0.9, 0.2, -0.1, 0.5
+    values, grads = widgets.tiny_network(x, w1, w2, b1, b2, y)
+    h = np.tanh(w1 * x + b1)
+    y_hat = w2 * h + b2
+    assert values["h"] == pytest.approx(h) and values["loss"] == pytest.approx((y_hat - y) ** 2)
+    assert grads["w1"] == pytest.approx(2 * (y_hat - y) * w2 * (1 - h**2) * x)   # the chain rule
+    numeric = nn.numerical_gradient(
+        lambda v: widgets.tiny_network(v[0], v[1], v[3], v[2], v[4], y)[0]["loss"],
+        np.array([x, w1, b1, w2, b2]))
+    analytic = [grads[name] for name in ("x", "w1", "b1", "w2", "b2")]
+    assert nn.relative_error(analytic, numeric) < 1e-8
+
+
+def test_backprop_explorer_redraws_values_gradients_and_tangent_when_a_slider_moves():
+    demo = widgets.backprop_explorer()
+    assert isinstance(demo, ipywidgets.interactive)
+    names = [child.description for child in demo.children if hasattr(child, "description")]
+    assert names[:3] == ["input x", "weight w₁", "weight w₂"]
+    demo.children[0].value = -1.5
+    demo.children[1].value = 2.0
+    demo.update()
+    left, right = plt.gcf().axes
+    values, grads = widgets.tiny_network(-1.5, 2.0, 1.5)
+    shown = "\n".join(text.get_text() for text in left.texts)
+    assert f"∂L/∂w1 = {grads['w1']:+.3f}" in shown and f"∂L/∂x  = {grads['x']:+.3f}" in shown
+    assert f"{values['loss']:+.3f}" in shown
+    tangent = next(line for line in right.get_lines() if line.get_label().startswith("tangent"))
+    t, v = tangent.get_data()
+    np.testing.assert_allclose(np.diff(v) / np.diff(t), grads["w1"], rtol=1e-9)  # slope ∂L/∂w₁
+    point = right.get_lines()[-1].get_xydata()[0]
+    np.testing.assert_allclose(point, [2.0, values["loss"]])
+    plt.close("all")
+
+
+def test_least_squares_problem_has_the_normal_equations_minimizer_and_exact_gradient():
+    from descent import nn
+    f, X, y = widgets.least_squares_problem(n=50, seed=3)
+    theta = np.array([0.3, -1.1])
+    assert f(theta) == pytest.approx(np.mean((X @ theta - y.ravel()) ** 2))
+    assert nn.relative_error(f.grad(theta), nn.numerical_gradient(f, theta.copy())) < 1e-8
+    np.testing.assert_allclose(f.x_star, np.linalg.lstsq(X, y, rcond=None)[0].ravel(), rtol=1e-12)
+    np.testing.assert_allclose(f.grad(f.x_star), 0.0, atol=1e-12)
+
+
+def test_minibatch_path_is_gradient_descent_at_full_batch_and_noisier_at_small_batches():
+    f, X, y = widgets.least_squares_problem(n=100, seed=0)
+    full = widgets.minibatch_path(X, y, lr=0.1, batch_size=100, steps=30, x0=f.x0)
+    theta, by_hand = f.x0.copy(), [f.x0.copy()]
+    for _ in range(30):
+        theta = theta - 0.1 * 2 / 100 * X.T @ (X @ theta - y.ravel())
+        by_hand.append(theta)
+    np.testing.assert_allclose(full, by_hand, rtol=1e-12, atol=1e-14)
+    floors = {B: np.mean([f(t) - f.f_star for t in
+                          widgets.minibatch_path(X, y, 0.05, B, 600, f.x0, seed=1)[300:]])
+              for B in (1, 32)}
+    assert floors[1] > 5 * floors[32] > 0          # the noise floor shrinks with the batch
+
+
+def test_minibatch_explorer_redraws_the_path_for_the_new_batch_size():
+    demo = widgets.minibatch_explorer(n=100, steps=40)
+    assert isinstance(demo, ipywidgets.interactive)
+    controls = {child.description: child for child in demo.children if hasattr(child, "description")}
+    assert list(controls)[:3] == ["η", "batch B", "steps"]
+    controls["batch B"].value = 100
+    controls["η"].value = 0.1
+    demo.update()
+    left, right = plt.gcf().axes
+    f, X, y = widgets.least_squares_problem(n=100)
+    expected = widgets.minibatch_path(X, y, 0.1, 100, 40, f.x0)
+    sgd = next(line for line in left.get_lines() if line.get_label() == "mini-batch, B = 100")
+    np.testing.assert_array_equal(sgd.get_xydata(), expected)
+    assert left.get_title() == "B = 100, η = 0.1"
+    floor = np.mean([f(t) - f.f_star for t in expected[1:]][-10:])
+    assert right.get_title() == f"mini-batch excess loss, last quarter: {floor:.2g}"
     plt.close("all")

@@ -416,3 +416,142 @@ def line_search_explorer(f, x0=None, c1=1e-4, c2=0.9, step=2e-3, t_max=2.5e-3):
         plt.show()
 
     return w.interactive(draw, **controls)
+
+
+# Lecture 1: backpropagation
+
+def tiny_network(x, w1, w2, b1=0.2, b2=-0.1, target=0.5):
+    """Forward and backward through the 1-1-1 network ŷ = w₂ tanh(w₁x + b₁) + b₂ with the loss
+    L = (ŷ − y)², built from ``descent.nn`` layers. Returns the forward values ``z`` = w₁x + b₁,
+    ``h`` = tanh z, ``y_hat``, ``loss`` and the gradients ``x``, ``w1``, ``b1``, ``w2``, ``b2``
+    (∂L/∂·) that backpropagation gives, e.g. ∂L/∂w₁ = 2(ŷ − y) · w₂ · (1 − h²) · x."""
+    from descent import nn
+    net = nn.Sequential(nn.Linear(1, 1, rng=0), nn.Tanh(), nn.Linear(1, 1, rng=0))
+    for parameter, value in zip(net.parameters(), (w1, b1, w2, b2)):
+        parameter.data[...] = value
+    loss_fn = nn.MSELoss()
+    z = net[0](np.array([[float(x)]]))
+    h = net[1](z)
+    y_hat = net[2](h)
+    loss = loss_fn(y_hat, np.array([[float(target)]]))
+    dx = net.backward(loss_fn.backward())
+    grads = [float(p.grad.ravel()[0]) for p in net.parameters()]
+    values = dict(z=float(z[0, 0]), h=float(h[0, 0]), y_hat=float(y_hat[0, 0]), loss=float(loss))
+    gradients = dict(x=float(dx[0, 0]), w1=grads[0], b1=grads[1], w2=grads[2], b2=grads[3])
+    return values, gradients
+
+
+def backprop_explorer(x=1.0, w1=0.8, w2=1.5, b1=0.2, b2=-0.1, target=0.5):
+    """Sliders for the input x and the weights w₁, w₂ of ``tiny_network``; the forward values
+    (bars) and the five gradients ∂L/∂· redraw on the left, and on the right the loss as a
+    function of w₁ with the tangent at the current w₁, whose slope is ∂L/∂w₁."""
+    def slider(value, description):
+        return w.FloatSlider(value=value, min=-3.0, max=3.0, step=0.05, description=description,
+                             continuous_update=False)
+
+    def draw(x, w1, w2):
+        values, grads = tiny_network(x, w1, w2, b1, b2, target)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        names = ["z = w₁x + b₁", "h = tanh z", "ŷ = w₂h + b₂", "L = (ŷ − y)²"]
+        shown = [values["z"], values["h"], values["y_hat"], values["loss"]]
+        left.barh(names[::-1], shown[::-1], color="C0")
+        for row, value in enumerate(shown[::-1]):
+            left.text(2.9, row, f"{value:+.3f}", ha="right", va="center")
+        left.axvline(0, color="0.5", lw=0.8)
+        left.set(xlim=(-3, 3), title="forward values")
+        text = "\n".join(f"∂L/∂{name:2} = {grads[name]:+.3f}" for name in ("x", "w1", "b1", "w2", "b2"))
+        left.text(1.02, 0.5, text, transform=left.transAxes, va="center", family="monospace",
+                  color="C3")
+        grid = np.linspace(-3, 3, 121)
+        right.plot(grid, [tiny_network(x, v, w2, b1, b2, target)[0]["loss"] for v in grid],
+                   color="C0", label="L(w₁)")
+        right.plot(grid, values["loss"] + grads["w1"] * (grid - w1), "--", color="C3",
+                   label="tangent, slope ∂L/∂w₁")
+        right.plot([w1], [values["loss"]], "o", color="C3")
+        right.set(xlabel="w₁", ylabel="loss", ylim=(-0.1, 4), title="the gradient is the slope")
+        right.legend(loc="upper right", fontsize=9)
+        fig.tight_layout(w_pad=9)
+        plt.show()
+
+    return w.interactive(draw, x=slider(x, "input x"), w1=slider(w1, "weight w₁"),
+                         w2=slider(w2, "weight w₂"))
+
+
+# Lecture 2: gradient descent and the learning rate
+
+def least_squares_problem(n=200, noise=0.5, seed=0):
+    """A 2-D least-squares problem L(θ) = (1/N) Σ_n (x_nᵀθ − y_n)² on N = ``n`` points
+    x_n ~ N(0, diag(1, 1/4)), y_n = x_nᵀ(1, −0.5) + noise·ε_n, as a ``problems.Problem``
+    (∇L = (2/N) Xᵀ(Xθ − y), Hessian (2/N) XᵀX, minimizer the least-squares solution).
+    Returns the problem and the data X (N, 2), y (N, 1)."""
+    from descent.problems import Problem
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2)) * [1.0, 0.5]
+    y = X @ np.array([[1.0], [-0.5]]) + noise * rng.standard_normal((n, 1))
+    A, c, s = X.T @ X / n, (X.T @ y).ravel() / n, float(np.mean(y**2))
+
+    def value(theta):
+        quadratic = np.einsum("i...,ij,j...->...", theta, A, theta)
+        return quadratic - 2 * np.tensordot(c, theta, 1) + s
+
+    problem = Problem("least squares", value, lambda theta: 2 * (A @ theta - c),
+                      lambda theta: 2 * A, x0=[-1.0, 2.0], x_star=np.linalg.solve(A, c),
+                      bounds=((-1.5, 2.5), (-2.0, 2.5)))
+    return problem, X, y
+
+
+def minibatch_path(X, y, lr, batch_size, steps, x0, seed=0):
+    """Mini-batch SGD (``optim.SGD`` on an ``nn.Linear(2, 1, bias=False)`` with ``nn.MSELoss``)
+    from ``x0``: each step draws ``batch_size`` rows of X without replacement and moves
+    θ ← θ − η ĝ, ĝ = (2/B) Σ_batch x_n(x_nᵀθ − y_n). With batch_size = N it is gradient descent.
+    Returns the iterates, shape (steps + 1, 2); a path that leaves the finite numbers stops there."""
+    from descent import nn
+    model = nn.Linear(2, 1, bias=False, rng=0)
+    model.weight.data[...] = np.asarray(x0, dtype=np.float64)
+    opt = SGD(model.parameters(), lr=lr)
+    loss_fn = nn.MSELoss()
+    rng = np.random.default_rng(seed)
+    path = [model.weight.data.ravel().copy()]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            rows = rng.choice(len(X), size=batch_size, replace=False)
+            opt.zero_grad()
+            loss_fn(model(X[rows]), y[rows])
+            model.backward(loss_fn.backward())
+            opt.step()
+            if not np.all(np.isfinite(model.weight.data)):
+                break
+            path.append(model.weight.data.ravel().copy())
+    return np.array(path)
+
+
+def minibatch_explorer(n=200, noise=0.5, lr=0.05, batch_size=8, steps=200, seed=0):
+    """Sliders for the rate η, the batch size B and the number of steps on
+    ``least_squares_problem``: the mini-batch SGD path and the full-batch gradient-descent path
+    at the same rate redraw on the contours, next to L(θ_t) − L* per step; the title gives the
+    mean excess loss over the last quarter of the steps, the floor where SGD keeps bouncing."""
+    f, X, y = least_squares_problem(n, noise, seed)
+    sizes = [size for size in (1, 2, 4, 8, 16, 32, 64, 128) if size < n] + [n]
+    controls = dict(
+        lr=_log_slider("η", lr, 1e-3, 0.5),
+        batch_size=w.SelectionSlider(options=sizes, value=batch_size, description="batch B",
+                                     continuous_update=False),
+        steps=w.IntSlider(value=steps, min=10, max=max(1000, steps), step=10,
+                          description="steps", continuous_update=False),
+    )
+
+    def draw(lr, batch_size, steps):
+        label = f"mini-batch, B = {batch_size}"
+        paths = {label: minibatch_path(X, y, lr, batch_size, steps, f.x0, seed),
+                 f"GD, full batch (B = {n})": minibatch_path(X, y, lr, n, steps, f.x0, seed)}
+        gaps = {name: np.maximum([f(theta) - f.f_star for theta in path[1:]], 1e-16)
+                for name, path in paths.items() if len(path) > 1}
+        floor = gaps[label][-max(1, steps // 4):].mean() if label in gaps else np.inf
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+        plot.contour(f, paths, ax=left, title=f"B = {batch_size}, η = {lr:.3g}")
+        plot.curves(gaps, ax=right, ylabel="L(θ) − L*",
+                    title=f"mini-batch excess loss, last quarter: {floor:.2g}")
+        plt.tight_layout()
+        plt.show()
+
+    return w.interactive(draw, **controls)
