@@ -57,11 +57,10 @@ TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_css -%}
 <style type="text/css">
-/* A slide taller than the screen scrolls instead of being cut off. */
-.reveal .slides section { max-height: {{ reveal_height }}px; overflow-y: auto; }
-.reveal .slides section > section { max-height: none; overflow-y: visible; }
-.reveal .slides section.stack { overflow-y: visible; }
-.reveal h1, .reveal h2, .reveal h3 { text-transform: none; }
+/* A slide taller than the screen scrolls instead of being cut off; a long code line wraps. */
+.reveal .slides > section > section { max-height: {{ reveal_height }}px; overflow-y: auto; }
+.reveal .jp-InputArea-editor pre { white-space: pre-wrap; }
+.reveal .slides h1, .reveal .slides h2, .reveal .slides h3 { text-transform: none; }
 .descent-widget-note { font-size: 60%; font-style: italic; color: #555; }
 </style>
 {%- endblock html_head_css -%}
@@ -112,7 +111,7 @@ def install_assets(out):
 def execute(notebook, path, timeout):
     """Run every cell of ``notebook`` (read from ``path``) in a fresh kernel, in the notebook's
     folder, keeping the widgets' state; raise if a cell fails or an output shows what a slide
-    must not (stderr, a warning, a traceback, a machine path)."""
+    must not (:func:`check_outputs`)."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", store_widget_state=True,
@@ -120,12 +119,18 @@ def execute(notebook, path, timeout):
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(Path(path).parent)}})
     client.execute()
+    check_outputs(notebook, path)
+    return notebook
+
+
+def check_outputs(notebook, path):
+    """Raise if an output of ``notebook`` (read from ``path``) shows what a slide must not: a stderr
+    stream, a warning, a traceback, a path of the machine that ran it."""
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             text = _output_text(output)
             if output.get("name") == "stderr" or FORBIDDEN_OUTPUT.search(text):
                 raise RuntimeError(f"{path}, cell {index}: an output a slide must not show: {text[:300]!r}")
-    return notebook
 
 
 def _output_text(output):
