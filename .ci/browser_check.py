@@ -1,6 +1,7 @@
 """The built book and a lecture, checked in a real browser (headless Chromium, driven by Playwright).
 
-    python .ci/browser_check.py [--book _build/html] [--out _build/browser] [--lecture 02_gradient_descent]
+    python .ci/browser_check.py [--book _build/html] [--slides _build/slides] [--out _build/browser]
+                                [--lecture 02_gradient_descent]
 
 On every page of the built book, opened from disk with the network cut (as a reader opens
 ``_build/html/index.html``):
@@ -14,8 +15,12 @@ On every page of the built book, opened from disk with the network cut (as a rea
 In JupyterLab, on a copy of a lecture: nbgrader's instructor menus are hidden (as the README sets
 JupyterLab up for students), Run All works, the sliders render, moving one redraws its figure;
 then the same in the slideshow (jupyterlab-slideshow).
+The same lecture's static slides (``python -m descent.slides``), opened from disk with the network
+cut: no console error and no request off the disk, a figure on the slide of its first widget, every
+speaker note in the page and, after S, in the speaker view; no input shown for a hide-input cell.
 
-Screenshots (a slide after its slider moved, the widest table) go to ``--out``; the script exits
+Screenshots (a slide after its slider moved, the widest table, the static widget slide and the
+speaker view) go to ``--out``; the script exits
 1 with a list of failures if any check fails. Needs ``chromium`` at /usr/bin/chromium.
 """
 import argparse
@@ -463,6 +468,7 @@ def main(argv=None):
     root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--book", type=Path, default=root / "_build" / "html")
+    parser.add_argument("--slides", type=Path, default=root / "_build" / "slides")
     parser.add_argument("--out", type=Path, default=root / "_build" / "browser")
     parser.add_argument("--lecture", default="02_gradient_descent")
     args = parser.parse_args(argv)
@@ -475,7 +481,9 @@ def main(argv=None):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             check_book(browser, args.book.resolve(), args.out, failures)
-            check_lecture(browser, root / "lectures" / f"{args.lecture}.ipynb", args.out, failures)
+            lecture = root / "lectures" / f"{args.lecture}.ipynb"
+            check_lecture(browser, lecture, args.out, failures)
+            check_slides(browser, args.slides.resolve(), lecture, args.out, failures)
         finally:
             browser.close()
     print(f"browser check: {len(failures)} failures in {time.time() - start:.0f} s; screenshots in {args.out}")
