@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 from jinja2 import DictLoader
 from nbclient import NotebookClient
+from nbclient.output_widget import OutputWidget
 from nbconvert import SlidesExporter
 
 from descent.grade import mathjax
@@ -108,6 +109,16 @@ def install_assets(out):
                            "(pinned in requirements.txt)")
 
 
+class CapturedOutput(OutputWidget):
+    """nbclient's stand-in for the front end of an Output widget, which keeps what the widget
+    captures, without echoing each output back to the kernel: the kernel never reads it back, and
+    that echo is sent on the socket the client is waiting on for the cell's reply, a wait it could
+    leave asleep until the cell's time limit (seen as 120 s stalls on widget cells)."""
+
+    def sync_state(self):
+        pass
+
+
 def execute(notebook, path, timeout):
     """Run every cell of ``notebook`` (read from ``path``) in a fresh kernel, in the notebook's
     folder, keeping the widgets' state; raise if a cell fails or an output shows what a slide
@@ -118,6 +129,7 @@ def execute(notebook, path, timeout):
                             # ipykernel's start-up notice on stderr ("running over TCP") says nothing here
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(Path(path).parent)}})
+    client.widget_registry["@jupyter-widgets/output"]["OutputModel"] = CapturedOutput
     client.execute()
     check_outputs(notebook, path)
     return notebook
