@@ -392,9 +392,11 @@ def check_slides(browser, slides, lecture, out, failures):
         return
     notebook = json.loads(lecture.read_text())
     notes = sum(c["metadata"].get("slideshow", {}).get("slide_type") == "notes" for c in notebook["cells"])
-    hidden = [c["id"] for c in notebook["cells"] if c["cell_type"] == "code" and (
-        {"hide-input", "remove-input"} & set(c["metadata"].get("tags", []))
-        or c["metadata"].get("jupyter", {}).get("source_hidden"))]
+    shown = [c for c in notebook["cells"] if c["cell_type"] == "code"
+             and c["metadata"].get("slideshow", {}).get("slide_type") != "skip"
+             and "remove-cell" not in c["metadata"].get("tags", [])]
+    hidden = [c["id"] for c in shown if {"hide-input", "remove-input"} & set(c["metadata"].get("tags", []))
+              or c["metadata"].get("jupyter", {}).get("source_hidden")]
     context = browser.new_context(viewport=VIEWPORT)
     network = []
     context.route(re.compile(r"^(?!file:|data:|about:)"), lambda route: (network.append(route.request.url),
