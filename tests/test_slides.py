@@ -108,7 +108,8 @@ def test_the_widget_is_replaced_by_its_first_figure_and_names_its_live_controls(
     _, page = exported
     assert "application/vnd.jupyter.widget" not in page and "interactive(children" not in page
     html = cell_html(page, lecture().cells[7].id)
-    figure, note = html.find("data:image/png;base64,"), html.find("Live in JupyterLab: move η, start θ₁, start θ₂, steps.")
+    figure = html.find("data:image/png;base64,")
+    note = html.find("Live in JupyterLab: move η, start θ₁, start θ₂, steps.")
     assert 0 < figure < note, "no figure before the line naming the widget's controls"
     assert "jp-InputArea-editor" in html and "lr_explorer" in html  # the short call stays visible
 
@@ -118,6 +119,8 @@ def test_the_widget_is_replaced_by_its_first_figure_and_names_its_live_controls(
     (nbformat.v4.new_output("stream", name="stdout", text="UserWarning: rate\n"), "UserWarning: rate"),
     (nbformat.v4.new_output("execute_result", data={"text/plain": "'/home/ann/descent/data.csv'"},
                             execution_count=1), "/home/ann"),
+    (nbformat.v4.new_output("error", ename="ValueError", evalue="lr: -1 is not allowed", traceback=[]),
+     "ValueError: lr: -1 is not allowed"),
 ])
 def test_an_output_a_slide_must_not_show_stops_the_export(output, shown):
     notebook = lecture()

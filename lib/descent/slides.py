@@ -137,17 +137,21 @@ def execute(notebook, path, timeout):
 
 def check_outputs(notebook, path):
     """Raise if an output of ``notebook`` (read from ``path``) shows what a slide must not: a stderr
-    stream, a warning, a traceback, a path of the machine that ran it."""
+    stream, an error (even from a cell tagged raises-exception), a warning, a traceback, a path of
+    the machine that ran it."""
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             text = _output_text(output)
-            if output.get("name") == "stderr" or FORBIDDEN_OUTPUT.search(text):
+            refused = output.get("name") == "stderr" or output["output_type"] == "error"
+            if refused or FORBIDDEN_OUTPUT.search(text):
                 raise RuntimeError(f"{path}, cell {index}: an output a slide must not show: {text[:300]!r}")
 
 
 def _output_text(output):
     if output["output_type"] == "stream":
         return output["text"]
+    if output["output_type"] == "error":
+        return f"{output['ename']}: {output['evalue']}"
     data = output.get("data", {})
     return str(data.get("text/plain", "")) + str(data.get("text/html", ""))
 
