@@ -1,6 +1,7 @@
 """The built book and a lecture, checked in a real browser (headless Chromium, driven by Playwright).
 
-    python .ci/browser_check.py [--book _build/html] [--out _build/browser] [--lecture 02_gradient_descent]
+    python .ci/browser_check.py [--book _build/html] [--slides _build/slides] [--out _build/browser]
+                                [--lecture 02_gradient_descent]
 
 On every page of the built book, opened from disk with the network cut (as a reader opens
 ``_build/html/index.html``):
@@ -14,8 +15,12 @@ On every page of the built book, opened from disk with the network cut (as a rea
 In JupyterLab, on a copy of a lecture: nbgrader's instructor menus are hidden (as the README sets
 JupyterLab up for students), Run All works, the sliders render, moving one redraws its figure;
 then the same in the slideshow (jupyterlab-slideshow).
+The same lecture's static slides (``python -m descent.slides``), opened from disk with the network
+cut: no console error and no request off the disk, a figure on the slide of its first widget, every
+speaker note in the page and, after S, in the speaker view; no input shown for a hide-input cell.
 
-Screenshots (a slide after its slider moved, the widest table) go to ``--out``; the script exits
+Screenshots (a slide after its slider moved, the widest table, the static widget slide and the
+speaker view) go to ``--out``; the script exits
 1 with a list of failures if any check fails. Needs ``chromium`` at /usr/bin/chromium.
 """
 import argparse
@@ -347,10 +352,125 @@ def check_lecture(browser, lecture, out, failures):
         shutil.rmtree(work, ignore_errors=True)
 
 
+SLIDES_STATE = """() => {
+  const cells = {};
+  document.querySelectorAll('[id^="cell-id="]').forEach((el) => {
+    cells[el.id.slice(8)] = !!el.querySelector('.jp-InputArea-editor');
+  });
+  const outputs = Array.from(document.querySelectorAll('.jp-OutputArea')).map((el) => el.textContent);
+  const requests = Array.from(document.querySelectorAll('script[src], link[href], img[src]'))
+    .map((el) => el.getAttribute('src') || el.getAttribute('href'));
+  return {slides: Reveal.getTotalSlides(), notes: document.querySelectorAll('aside.notes').length,
+          widgets: document.querySelectorAll('.descent-widget-note').length, cells, outputs, requests};
+}"""
+
+# Go to the slide of the first frozen widget with all its fragments shown; describe its figure.
+SHOW_FIRST_WIDGET = """() => {
+  const note = document.querySelector('.descent-widget-note');
+  const slide = note.closest('section');
+  const where = Reveal.getIndices(slide);
+  Reveal.slide(where.h, where.v, slide.querySelectorAll('.fragment').length - 1);
+  const image = note.closest('.jp-OutputArea').querySelector('img');
+  if (!image) return {title: slide.querySelector('h1, h2, h3')?.textContent, image: null};
+  const box = image.getBoundingClientRect();
+  const shown = Array.from(slide.querySelectorAll('.fragment')).every((f) => f.classList.contains('visible'));
+  return {title: (slide.querySelector('h1, h2, h3') || {}).textContent, note: note.textContent,
+          image: {width: image.naturalWidth, height: box.height, top: box.top, shown,
+                  current: Reveal.getCurrentSlide() === slide}};
+}"""
+
+
+def check_slides(browser, slides, lecture, out, failures):
+    """The lecture's static slides (``python -m descent.slides``) opened from disk with the network
+    cut: no console error and no request off the disk, reveal.js and its notes plugin loaded from the
+    folder, a figure where the live widget was, every speaker note in the page and in the speaker
+    view (S), every hide-input cell without its input."""
+    deck = slides / f"{lecture.stem}.html"
+    where = f"static slides, {deck.name}"
+    if not deck.exists():
+        failures.add(where, f"missing: run python -m descent.slides lectures --out {slides}")
+        return
+    notebook = json.loads(lecture.read_text())
+    notes = sum(c["metadata"].get("slideshow", {}).get("slide_type") == "notes" for c in notebook["cells"])
+    shown = [c for c in notebook["cells"] if c["cell_type"] == "code"
+             and c["metadata"].get("slideshow", {}).get("slide_type") != "skip"
+             and "remove-cell" not in c["metadata"].get("tags", [])]
+    hidden = [c["id"] for c in shown if {"hide-input", "remove-input"} & set(c["metadata"].get("tags", []))
+              or c["metadata"].get("jupyter", {}).get("source_hidden")]
+    context = browser.new_context(viewport=VIEWPORT)
+    network = []
+    context.route(re.compile(r"^(?!file:|data:|about:)"), lambda route: (network.append(route.request.url),
+                                                                          route.abort()))
+    page = context.new_page()
+    messages = []
+    page.on("console", lambda m: m.type == "error" and messages.append(m.text))
+    page.on("pageerror", lambda e: messages.append(f"uncaught: {e}"))
+    page.goto(deck.as_uri(), wait_until="load")
+    try:
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=20000)
+    except Exception:
+        failures.add(where, "reveal.js did not start")
+        context.close()
+        return
+    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    state = page.evaluate(SLIDES_STATE)
+    for source in state["requests"]:
+        if re.match(r"^[a-z]+:", source) and not source.startswith(("file:", "data:")):
+            failures.add(where, f"links a file off the disk: {source[:120]}")
+    for missing in ("reveal.js/dist/reveal.js", "reveal.js/plugin/notes/notes.js"):
+        if missing not in state["requests"] or not (slides / missing).exists():
+            failures.add(where, f"does not load {missing} from beside the page")
+    if state["notes"] != notes:
+        failures.add(where, f"{state['notes']} speaker notes in the page, the lecture has {notes}")
+    for cell in hidden:
+        if state["cells"].get(cell, True):
+            failures.add(where, f"cell {cell} is tagged hide-input but its input shows (or it is missing)")
+    for text in state["outputs"]:
+        for what, pattern in FORBIDDEN_OUTPUT.items():
+            match = pattern.search(text)
+            if match:
+                failures.add(where, f"an output shows a {what}: {text[max(0, match.start() - 60):match.end() + 60]!r}")
+    if not state["widgets"]:
+        failures.add(where, "no widget replaced by its figure")
+    else:
+        widget = page.evaluate(SHOW_FIRST_WIDGET)
+        page.wait_for_timeout(800)
+        image = widget["image"]
+        if not image or image["width"] < 100 or image["height"] < 100 or not image["shown"] or not image["current"]:
+            failures.add(where, f"the widget's slide ({widget['title']!r}) shows no figure: {image}")
+        page.screenshot(path=str(out / "static_slide_widget.png"))
+    if notes:
+        # The speaker view (S) opens in a window of its own and shows the current slide's notes.
+        page.evaluate("() => Reveal.slide(0, 0)")
+        first = page.evaluate("() => { const n = Reveal.getSlideNotes(); return n ? n.replace(/<[^>]+>/g, '').trim() : ''; }")
+        with context.expect_page(timeout=10000) as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        try:
+            speaker.wait_for_function(
+                "() => { const n = document.querySelector('.speaker-controls-notes .value');"
+                " return n && n.textContent.trim().length > 0; }", timeout=15000)
+            shown = speaker.evaluate("() => document.querySelector('.speaker-controls-notes .value').textContent.trim()")
+            if first and first.split()[0] not in shown:
+                failures.add(where, f"the speaker view shows {shown[:80]!r}, not the first slide's notes {first[:80]!r}")
+            speaker.screenshot(path=str(out / "static_speaker_view.png"))
+        except Exception as error:
+            failures.add(where, f"the speaker view (S) shows no notes: {str(error).splitlines()[0]}")
+        speaker.close()
+    for text in messages:
+        failures.add(where, f"console error: {text[:200]}")
+    for url in network:
+        failures.add(where, f"requests the network: {url[:120]}")
+    context.close()
+    print(f"{where}: {state['slides']} slides, {state['notes']} speaker notes, {state['widgets']} widgets "
+          f"frozen to figures, {len(hidden)} hidden inputs", flush=True)
+
+
 def main(argv=None):
     root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--book", type=Path, default=root / "_build" / "html")
+    parser.add_argument("--slides", type=Path, default=root / "_build" / "slides")
     parser.add_argument("--out", type=Path, default=root / "_build" / "browser")
     parser.add_argument("--lecture", default="02_gradient_descent")
     args = parser.parse_args(argv)
@@ -363,7 +483,9 @@ def main(argv=None):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             check_book(browser, args.book.resolve(), args.out, failures)
-            check_lecture(browser, root / "lectures" / f"{args.lecture}.ipynb", args.out, failures)
+            lecture = root / "lectures" / f"{args.lecture}.ipynb"
+            check_lecture(browser, lecture, args.out, failures)
+            check_slides(browser, args.slides.resolve(), lecture, args.out, failures)
         finally:
             browser.close()
     print(f"browser check: {len(failures)} failures in {time.time() - start:.0f} s; screenshots in {args.out}")
