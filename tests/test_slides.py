@@ -141,6 +141,17 @@ def test_a_failing_cell_stops_the_export(tmp_path):
     assert not (tmp_path / "fails.html").exists()
 
 
+def test_the_command_names_the_failing_cell_in_one_line(tmp_path, capsys):
+    notebook = lecture()
+    notebook.cells = [cell("markdown", "# Warns", "slide"),
+                      cell("code", "import warnings\nwarnings.warn('a rate too large')")]
+    nbformat.write(notebook, tmp_path / "warns.ipynb")
+    assert slides.main([str(tmp_path / "warns.ipynb"), "--out", str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err
+    assert "warns.ipynb, cell 1: an output a slide must not show" in error and "a rate too large" in error
+    assert "Traceback" not in error
+
+
 def test_widget_outputs_walk_nested_containers_in_order():
     state = {
         "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_tabs"]}},

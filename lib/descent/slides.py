@@ -310,6 +310,9 @@ def main(argv=None):
         pages = export_all(args.paths, args.out, args.timeout, args.jobs)
     except ValueError as error:
         parser.error(str(error))
+    except RuntimeError as error:  # a cell failed, or an output a slide must not show
+        print(f"python -m descent.slides: {error}", file=sys.stderr)
+        return 1
     print(f"{len(pages)} slide decks in {args.out} ({time.perf_counter() - start:.0f} s); "
           f"open one in a browser, press S for the speaker notes")
     return 0
