@@ -286,3 +286,67 @@ def test_minibatch_explorer_redraws_the_path_for_the_new_batch_size():
     floor = np.mean([f(t) - f.f_star for t in expected[1:]][-10:])
     assert right.get_title() == f"mini-batch excess loss, last quarter: {floor:.2g}"
     plt.close("all")
+
+
+def test_cliff_paths_clip_by_norm_caps_every_step_and_keeps_the_direction():
+    paths = widgets.cliff_paths(lr=0.2, max_norm=1.0, steps=40)
+    free, by_value, by_norm = paths.values()
+    steps = {label: np.linalg.norm(np.diff(path, axis=0), axis=1) for label, path in paths.items()}
+    assert steps["clip by norm (c=1)"].max() <= 0.2 + 1e-9
+    assert steps["no clipping"].max() > 5 * steps["no clipping"][0]      # the wall throws it far
+    assert np.abs(np.diff(by_value, axis=0)).max() <= 0.2 + 1e-12       # each element ≤ η·c
+    # by norm, the first step points along the raw gradient (the start is off the wall)
+    s = 1 / (1 + np.exp(-10 * 1.5))
+    raw = np.array([2.5, 2.0]) + np.array([200 * s * (1 - s), 0.0])
+    step = by_norm[0] - by_norm[1]
+    assert np.allclose(step / np.linalg.norm(step), raw / np.linalg.norm(raw), atol=1e-12)
+    assert free.shape == (41, 2)
+
+
+def test_clip_explorer_redraws_the_paths_for_a_new_threshold():
+    demo = widgets.clip_explorer(steps=10)
+    assert isinstance(demo, ipywidgets.interactive)
+    controls = {child.description: child for child in demo.children if hasattr(child, "description")}
+    assert list(controls)[:3] == ["η", "clip c", "steps"]
+    controls["clip c"].value = 0.1
+    demo.update()
+    lines = {line.get_label().split(":")[0]: line for line in plt.gcf().axes[0].get_lines()}
+    expected = widgets.cliff_paths(lr=0.2, max_norm=0.1, steps=10)
+    np.testing.assert_array_equal(lines["clip by norm (c=0.1)"].get_xydata(),
+                                  expected["clip by norm (c=0.1)"])
+    label = next(line.get_label() for line in plt.gcf().axes[0].get_lines()
+                 if line.get_label().startswith("clip by norm"))
+    assert label.endswith("longest step 0.02")                        # η·c = 0.2·0.1
+    plt.close("all")
+
+
+def test_spread_matrix_has_the_requested_singular_values():
+    G = widgets.spread_matrix(1e3, shape=(20, 30), rng=1)
+    assert G.shape == (20, 30)
+    np.testing.assert_allclose(np.linalg.svd(G, compute_uv=False), np.geomspace(1, 1e-3, 20), rtol=1e-10)
+    try:
+        widgets.spread_matrix(0.5)
+        raise AssertionError("a condition below 1 was accepted")
+    except ValueError as error:
+        assert "condition" in str(error) and "0.5" in str(error)
+
+
+def test_newton_schulz_explorer_redraws_the_singular_values_after_the_steps():
+    demo = widgets.newton_schulz_explorer(steps=5, condition=10.0, shape=(8, 12))
+    assert isinstance(demo, ipywidgets.interactive)
+    controls = {child.description: child for child in demo.children if hasattr(child, "description")}
+    assert list(controls)[:3] == ["coefficients", "steps", "σ₁/σₙ"]
+    controls["coefficients"].value = "cubic"
+    controls["steps"].value = 30
+    demo.update()
+    ax = plt.gcf().axes[0]
+    after = ax.get_lines()[1].get_ydata()
+    G = widgets.spread_matrix(10.0, (8, 12))
+    expected = np.linalg.svd(optim.newton_schulz(G, 30, (1.5, -0.5, 0.0)), compute_uv=False)
+    np.testing.assert_allclose(after, expected, rtol=1e-12)
+    np.testing.assert_allclose(after, 1.0, atol=1e-6)                  # the cubic converges to UVᵀ
+    assert ax.get_title().startswith("cubic, 30 steps: ‖X − UVᵀ‖₂ = ")
+    controls["coefficients"].value = "quintic (Muon)"
+    demo.update()
+    assert np.abs(plt.gcf().axes[0].get_lines()[1].get_ydata() - 1).max() > 0.05  # a band, not 1
+    plt.close("all")

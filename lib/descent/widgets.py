@@ -555,3 +555,114 @@ def minibatch_explorer(n=200, noise=0.5, lr=0.05, batch_size=8, steps=200, seed=
         plt.show()
 
     return w.interactive(draw, **controls)
+
+
+# Lecture 7 (in practice): gradient clipping on a cliff of the loss.
+
+def cliff_paths(lr=0.2, max_norm=1.0, steps=40, height=20.0, steepness=10.0, start=(2.5, 2.0)):
+    """SGD paths on the cliff f(θ) = ½‖θ‖² + h·σ(k(θ₁ − 1)) (h = ``height``, k = ``steepness``,
+    σ the logistic function), whose gradient reaches h·k/4 on the wall at θ₁ = 1: without
+    clipping, with every gradient element clipped into [−c, c] (``clip_grad_value_``) and with
+    the gradient's norm clipped to c (``clip_grad_norm_``), c = ``max_norm``. Returns a dict
+    label → array (steps + 1, 2)."""
+    from descent import nn
+
+    def gradient(theta):
+        s = 1.0 / (1.0 + np.exp(-steepness * (theta[0] - 1.0)))
+        return theta + np.array([height * steepness * s * (1.0 - s), 0.0])
+
+    clips = {"no clipping": None,
+             f"clip by value (c={max_norm:.3g})": nn.utils.clip_grad_value_,
+             f"clip by norm (c={max_norm:.3g})": nn.utils.clip_grad_norm_}
+    paths = {}
+    for label, clip in clips.items():
+        theta = Parameter(np.array(start, dtype=np.float64))
+        opt = SGD([theta], lr=lr)
+        path = [theta.data.copy()]
+        for _ in range(steps):
+            theta.grad = gradient(theta.data)
+            if clip is not None:
+                clip([theta], max_norm)
+            opt.step()
+            path.append(theta.data.copy())
+        paths[label] = np.array(path)
+    return paths
+
+
+def clip_explorer(lr=0.2, max_norm=1.0, steps=40, height=20.0, steepness=10.0):
+    """Sliders for the rate η, the clipping threshold c and the number of steps; the three paths
+    of ``cliff_paths`` redraw on the cliff's contours, and the legend gives each path's longest
+    step (clipping by norm caps it at η·c)."""
+    controls = dict(
+        lr=_log_slider("η", lr, 1e-2, 1.0),
+        max_norm=_log_slider("clip c", max_norm, 0.01, 100.0),
+        steps=w.IntSlider(value=steps, min=1, max=max(200, steps), description="steps",
+                          continuous_update=False),
+    )
+    a, b = np.meshgrid(np.linspace(-4.5, 3.5, 200), np.linspace(-1.5, 3.0, 100))
+    surface = 0.5 * (a**2 + b**2) + height / (1.0 + np.exp(-steepness * (a - 1.0)))
+
+    def draw(lr, max_norm, steps):
+        paths = cliff_paths(lr, max_norm, steps, height, steepness)
+        fig, ax = plt.subplots(figsize=(9, 4.2))
+        ax.contourf(a, b, surface, levels=30, cmap="Greys")
+        for (label, path), colour in zip(paths.items(), ("C3", "C2", "C0")):
+            longest = np.linalg.norm(np.diff(path, axis=0), axis=1).max()
+            ax.plot(path[:, 0], path[:, 1], "o-", ms=3, color=colour,
+                    label=f"{label}: longest step {longest:.3g}")
+        ax.set(xlabel="θ₁", ylabel="θ₂", xlim=(-4.5, 3.5), ylim=(-1.5, 3.0),
+               title=f"SGD, η = {lr:.3g}, {steps} steps; wall at θ₁ = 1, minimum at 0")
+        ax.legend(loc="lower left", fontsize=8)
+        plt.show()
+
+    return w.interactive(draw, **controls)
+
+
+# Lecture 8 (recent optimizers): the Newton–Schulz iteration of Muon.
+
+NEWTON_SCHULZ_COEFFICIENTS = {"quintic (Muon)": (3.4445, -4.7750, 2.0315),
+                              "cubic": (1.5, -0.5, 0.0)}
+
+
+def spread_matrix(condition, shape=(64, 128), rng=0):
+    """A matrix U·diag(σ)·Vᵀ of the given shape with random orthonormal U, V and singular values
+    σ spaced evenly on a log scale from 1 down to 1/``condition``."""
+    if not condition >= 1:
+        raise ValueError(f"condition must be at least 1, got {condition!r}")
+    rng = np.random.default_rng(rng)
+    rows, cols = shape
+    k = min(rows, cols)
+    U, _ = np.linalg.qr(rng.standard_normal((rows, k)))
+    V, _ = np.linalg.qr(rng.standard_normal((cols, k)))
+    return (U * np.geomspace(1.0, 1.0 / condition, k)) @ V.T
+
+
+def newton_schulz_explorer(steps=5, condition=100.0, shape=(64, 128)):
+    """A menu for the coefficients (Muon's quintic or the classical cubic) and sliders for the
+    number of Newton–Schulz steps and the spread of the input's singular values
+    (``spread_matrix``); the singular values before (scaled by ‖G‖_F) and after redraw, and the
+    title gives the spectral distance ‖X − UVᵀ‖₂ to the polar factor."""
+    from descent.optim import newton_schulz
+    controls = dict(
+        coefficients=w.Dropdown(options=list(NEWTON_SCHULZ_COEFFICIENTS),
+                                description="coefficients"),
+        steps=w.IntSlider(value=steps, min=0, max=30, description="steps", continuous_update=False),
+        condition=_log_slider("σ₁/σₙ", condition, 1.0, 1e6),
+    )
+
+    def draw(coefficients, steps, condition):
+        G = spread_matrix(condition, shape)
+        U, _, Vt = np.linalg.svd(G, full_matrices=False)
+        X = newton_schulz(G, steps, NEWTON_SCHULZ_COEFFICIENTS[coefficients])
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        ax.plot(np.linalg.svd(G / np.linalg.norm(G), compute_uv=False), color="0.5",
+                label="G / ‖G‖_F")
+        ax.plot(np.linalg.svd(X, compute_uv=False), color="C0", label=f"after {steps} steps")
+        ax.axhline(1.0, color="0.6", linewidth=0.8)
+        distance = np.linalg.norm(X - U @ Vt, 2)
+        ax.set(xlabel="index", ylabel="singular value", yscale="log",
+               title=f"{coefficients}, {steps} steps: ‖X − UVᵀ‖₂ = {distance:.3g}")
+        ax.legend(fontsize=8)
+        plt.show()
+
+    return w.interactive(draw, **controls)
