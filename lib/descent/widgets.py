@@ -278,3 +278,71 @@ def recent_race(functions, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, st
         _race_figure(f, paths, steps)
 
     return w.interactive(draw, **controls)
+
+
+# Lecture 4: momentum
+
+def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
+    """The contraction per step that torch's SGD with momentum μ = ``momentum`` (heavy ball, or
+    Nesterov with ``nesterov=True``) reaches on a quadratic whose Hessian has ``eigenvalues``:
+    the largest modulus of the roots over every eigenvalue h of
+        heavy ball:  z² − (1 + μ − ηh) z + μ,
+        Nesterov:    z² − (1 + μ)(1 − ηh) z + μ(1 − ηh).
+    With μ = 0 both are max |1 − ηh|, gradient descent's rate; above 1 the method diverges."""
+    radii = []
+    for h in np.atleast_1d(np.asarray(eigenvalues, dtype=np.float64)):
+        if nesterov:
+            coefficients = [1.0, -(1 + momentum) * (1 - lr * h), momentum * (1 - lr * h)]
+        else:
+            coefficients = [1.0, -(1 + momentum - lr * h), momentum]
+        radii.append(np.abs(np.roots(coefficients)).max())
+    return float(max(radii))
+
+
+def momentum_explorer(condition_number=100, lr=None, momentum=0.9, steps=100):
+    """Momentum on the 2-D quadratic ``problems.quadratic(condition_number)``: sliders for the
+    rate η (default η* = 4/(√L + √μ_min)²), the momentum μ and the number of steps, and a
+    checkbox for Nesterov. Gradient descent at the same η and the momentum method redraw on the
+    contours (left) and as ‖θ_t‖ per step (right), each beside its predicted contraction ρ^t
+    (``momentum_rate``); the title gives both ρ."""
+    from descent import problems
+    f = problems.quadratic(condition_number=condition_number)
+    eigenvalues = np.linalg.eigvalsh(f.A)
+    lr = 4 / (np.sqrt(f.L) + np.sqrt(f.mu)) ** 2 if lr is None else lr
+    controls = dict(
+        lr=_log_slider("η", lr, 1e-4, 1.0),
+        momentum=w.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01, description="μ",
+                               continuous_update=False),
+        nesterov=w.Checkbox(value=False, description="Nesterov"),
+        steps=w.IntSlider(value=steps, min=1, max=max(500, steps), description="steps",
+                          continuous_update=False),
+    )
+
+    def draw(lr, momentum, nesterov, steps):
+        name = "Nesterov" if nesterov and momentum > 0 else "heavy ball"
+        runs = {f"GD (η={lr:.3g})": dict(lr=lr),
+                f"{name} (η={lr:.3g}, μ={momentum:.2f})": dict(
+                    lr=lr, momentum=momentum, nesterov=name == "Nesterov")}
+        rates = {label: momentum_rate(lr, hyper.get("momentum", 0.0), eigenvalues,
+                                      hyper.get("nesterov", False))
+                 for label, hyper in runs.items()}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a diverging path just stops early
+            paths = {label: minimize(f, SGD, steps=steps, **hyper) for label, hyper in runs.items()}
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+        plot.contour(f, paths, ax=left, title=f"{f.name}, {steps} steps")
+        palette = plot.colors(paths)
+        start = np.linalg.norm(f.x0)
+        for label, path in paths.items():
+            t = np.arange(len(path))
+            right.semilogy(t, np.maximum(np.linalg.norm(path, axis=1), 1e-300),
+                           color=palette[label], label=label)
+            right.semilogy(t, start * rates[label] ** t, "--", color=palette[label], linewidth=0.8)
+        right.set(xlabel="step t", ylabel="‖θ_t − θ*‖ (dashed: ρ^t‖θ₀‖)",
+                  title="predicted ρ: " + ", ".join(f"{label.split(' (')[0]} {rho:.4f}"
+                                                     for label, rho in rates.items()))
+        right.legend(fontsize="small")
+        plt.tight_layout()
+        plt.show()
+
+    return w.interactive(draw, **controls)
