@@ -167,6 +167,20 @@ def test_momentum_rate_matches_the_known_rates_and_stability_edges():
         widgets.momentum_rate(1.01 * edge_nesterov, mu, [1.0], nesterov=True)
 
 
+def test_momentum_radii_are_the_largest_roots_of_each_characteristic_polynomial():
+    h = np.array([0.01, 0.5, 1.0, 3.0, 5.0])
+    for nesterov in (False, True):
+        for mu in (0.0, 0.3, 0.9):
+            for lr in (0.1, 0.7):
+                if nesterov:
+                    polys = [[1, -(1 + mu) * (1 - lr * x), mu * (1 - lr * x)] for x in h]
+                else:
+                    polys = [[1, -(1 + mu - lr * x), mu] for x in h]
+                expected = [np.abs(np.roots(p)).max() for p in polys]
+                np.testing.assert_allclose(widgets.momentum_radii(lr, mu, h, nesterov), expected,
+                                           rtol=1e-9, atol=1e-12)
+
+
 def test_momentum_rate_predicts_the_measured_contraction_of_optim_sgd():
     f = problems.quadratic(condition_number=30)
     for nesterov, momentum, lr in ((False, 0.5, 0.05), (True, 0.5, 0.04), (False, 0.0, 0.05)):

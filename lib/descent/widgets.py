@@ -282,21 +282,27 @@ def recent_race(functions, adam_lr=0.05, lion_lr=0.01, schedule_free_lr=0.05, st
 
 # Lecture 4: momentum
 
-def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
-    """The contraction per step that torch's SGD with momentum μ = ``momentum`` (heavy ball, or
-    Nesterov with ``nesterov=True``) reaches on a quadratic whose Hessian has ``eigenvalues``:
-    the largest modulus of the roots over every eigenvalue h of
+def momentum_radii(lr, momentum, eigenvalues, nesterov=False):
+    """Per eigenvalue h of a quadratic's Hessian, the contraction per step of torch's SGD with
+    momentum μ = ``momentum`` (heavy ball, or Nesterov with ``nesterov=True``): the largest
+    modulus of the roots of
         heavy ball:  z² − (1 + μ − ηh) z + μ,
         Nesterov:    z² − (1 + μ)(1 − ηh) z + μ(1 − ηh).
-    With μ = 0 both are max |1 − ηh|, gradient descent's rate; above 1 the method diverges."""
-    radii = []
-    for h in np.atleast_1d(np.asarray(eigenvalues, dtype=np.float64)):
-        if nesterov:
-            coefficients = [1.0, -(1 + momentum) * (1 - lr * h), momentum * (1 - lr * h)]
-        else:
-            coefficients = [1.0, -(1 + momentum - lr * h), momentum]
-        radii.append(np.abs(np.roots(coefficients)).max())
-    return float(max(radii))
+    With μ = 0 both are |1 − ηh|, gradient descent's factor. Returns an array shaped like
+    ``eigenvalues``."""
+    h = np.asarray(eigenvalues, dtype=np.float64)
+    if nesterov:
+        b, c = (1 + momentum) * (1 - lr * h), momentum * (1 - lr * h)
+    else:
+        b, c = 1 + momentum - lr * h, np.full(h.shape, float(momentum))
+    root = np.sqrt((b * b - 4 * c).astype(np.complex128))
+    return np.maximum(np.abs(b + root), np.abs(b - root)) / 2
+
+
+def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
+    """The contraction per step on a quadratic with Hessian ``eigenvalues``: the largest of
+    ``momentum_radii`` over them. Above 1 the method diverges."""
+    return float(np.max(momentum_radii(lr, momentum, eigenvalues, nesterov)))
 
 
 def momentum_explorer(condition_number=100, lr=None, momentum=0.9, steps=100):
