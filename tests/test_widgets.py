@@ -207,10 +207,12 @@ def test_momentum_explorer_redraws_the_path_and_the_predicted_rate():
     drawn = {line.get_label(): line.get_xydata() for line in left.get_lines()}
     expected = train.minimize(f, optim.SGD, steps=30, lr=0.02, momentum=0.7, nesterov=True)
     np.testing.assert_array_equal(drawn["Nesterov (η=0.02, μ=0.70)"], expected)
-    np.testing.assert_array_equal(drawn["GD (η=0.02)"], train.minimize(f, optim.SGD, steps=30,
-                                                                        lr=0.02))
+    best_gd = 2 / (f.L + f.mu)                      # the reference: GD at its best fixed rate
+    np.testing.assert_array_equal(drawn[f"GD (best η={best_gd:.3g})"],
+                                  train.minimize(f, optim.SGD, steps=30, lr=best_gd))
     rho = widgets.momentum_rate(0.02, 0.7, [f.mu, f.L], nesterov=True)
     assert f"Nesterov {rho:.4f}" in right.get_title()
+    assert f"GD {(f.L - f.mu) / (f.L + f.mu):.4f}" in right.get_title()
     plt.close("all")
     controls["η"].value = 1.0                       # diverges: the figure is still drawn
     demo.update()

@@ -308,13 +308,14 @@ def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
 def momentum_explorer(condition_number=100, lr=None, momentum=0.9, steps=100):
     """Momentum on the 2-D quadratic ``problems.quadratic(condition_number)``: sliders for the
     rate η (default η* = 4/(√L + √μ_min)²), the momentum μ and the number of steps, and a
-    checkbox for Nesterov. Gradient descent at the same η and the momentum method redraw on the
-    contours (left) and as ‖θ_t‖ per step (right), each beside its predicted contraction ρ^t
-    (``momentum_rate``); the title gives both ρ."""
+    checkbox for Nesterov. The momentum method redraws on the contours (left) and as ‖θ_t‖ per
+    step (right), beside gradient descent at its best fixed rate 2/(L + μ_min) and each one's
+    predicted contraction ρ^t (``momentum_rate``); the title gives both ρ."""
     from descent import problems
     f = problems.quadratic(condition_number=condition_number)
     eigenvalues = np.linalg.eigvalsh(f.A)
     lr = 4 / (np.sqrt(f.L) + np.sqrt(f.mu)) ** 2 if lr is None else lr
+    best_gd = 2 / (f.L + f.mu)
     controls = dict(
         lr=_log_slider("η", lr, 1e-4, 1.0),
         momentum=w.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01, description="μ",
@@ -326,10 +327,10 @@ def momentum_explorer(condition_number=100, lr=None, momentum=0.9, steps=100):
 
     def draw(lr, momentum, nesterov, steps):
         name = "Nesterov" if nesterov and momentum > 0 else "heavy ball"
-        runs = {f"GD (η={lr:.3g})": dict(lr=lr),
+        runs = {f"GD (best η={best_gd:.3g})": dict(lr=best_gd),
                 f"{name} (η={lr:.3g}, μ={momentum:.2f})": dict(
                     lr=lr, momentum=momentum, nesterov=name == "Nesterov")}
-        rates = {label: momentum_rate(lr, hyper.get("momentum", 0.0), eigenvalues,
+        rates = {label: momentum_rate(hyper["lr"], hyper.get("momentum", 0.0), eigenvalues,
                                       hyper.get("nesterov", False))
                  for label, hyper in runs.items()}
         with warnings.catch_warnings():
@@ -344,7 +345,7 @@ def momentum_explorer(condition_number=100, lr=None, momentum=0.9, steps=100):
             right.semilogy(t, np.maximum(np.linalg.norm(path, axis=1), 1e-300),
                            color=palette[label], label=label)
             right.semilogy(t, start * rates[label] ** t, "--", color=palette[label], linewidth=0.8)
-        right.set(xlabel="step t", ylabel="‖θ_t − θ*‖ (dashed: ρ^t‖θ₀‖)",
+        right.set(xlabel="step t", ylabel="‖θ_t − θ*‖ (dashed: ρ^t‖θ₀‖)", ylim=(1e-16, 1e3 * start),
                   title="predicted ρ: " + ", ".join(f"{label.split(' (')[0]} {rho:.4f}"
                                                      for label, rho in rates.items()))
         right.legend(fontsize="small")
