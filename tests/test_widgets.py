@@ -350,3 +350,73 @@ def test_newton_schulz_explorer_redraws_the_singular_values_after_the_steps():
     demo.update()
     assert np.abs(plt.gcf().axes[0].get_lines()[1].get_ydata() - 1).max() > 0.05  # a band, not 1
     plt.close("all")
+
+
+def test_momentum_rate_matches_the_known_rates_and_stability_edges():
+    L, mu_min = 100.0, 1.0
+    kappa = L / mu_min
+    assert np.isclose(widgets.momentum_rate(2 / (L + mu_min), 0.0, [mu_min, L]),
+                      (kappa - 1) / (kappa + 1))                       # gradient descent
+    eta_star = 4 / (np.sqrt(L) + np.sqrt(mu_min)) ** 2
+    mu_star = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+    rho = widgets.momentum_rate(eta_star, mu_star, np.geomspace(mu_min, L, 50))
+    np.testing.assert_allclose(rho, np.sqrt(mu_star), rtol=1e-6)      # √μ* = (√κ−1)/(√κ+1)
+    mu = 0.8
+    edge_heavy, edge_nesterov = 2 * (1 + mu), 2 * (1 + mu) / (1 + 2 * mu)   # η·h at the edge
+    assert widgets.momentum_rate(0.99 * edge_heavy, mu, [1.0]) < 1 < widgets.momentum_rate(
+        1.01 * edge_heavy, mu, [1.0])
+    assert widgets.momentum_rate(0.99 * edge_nesterov, mu, [1.0], nesterov=True) < 1 < \
+        widgets.momentum_rate(1.01 * edge_nesterov, mu, [1.0], nesterov=True)
+
+
+def test_momentum_radii_are_the_largest_roots_of_each_characteristic_polynomial():
+    h = np.array([0.01, 0.5, 1.0, 3.0, 5.0])
+    for nesterov in (False, True):
+        for mu in (0.0, 0.3, 0.9):
+            for lr in (0.1, 0.7):
+                if nesterov:
+                    polys = [[1, -(1 + mu) * (1 - lr * x), mu * (1 - lr * x)] for x in h]
+                else:
+                    polys = [[1, -(1 + mu - lr * x), mu] for x in h]
+                expected = [np.abs(np.roots(p)).max() for p in polys]
+                np.testing.assert_allclose(widgets.momentum_radii(lr, mu, h, nesterov), expected,
+                                           rtol=1e-9, atol=1e-12)
+
+
+def test_momentum_rate_predicts_the_measured_contraction_of_optim_sgd():
+    f = problems.quadratic(condition_number=30)
+    for nesterov, momentum, lr in ((False, 0.5, 0.05), (True, 0.5, 0.04), (False, 0.0, 0.05)):
+        path = train.minimize(f, optim.SGD, steps=400, lr=lr, momentum=momentum,
+                              nesterov=nesterov)
+        norms = np.linalg.norm(path, axis=1)
+        measured = (norms[400] / norms[200]) ** (1 / 200)
+        predicted = widgets.momentum_rate(lr, momentum, [f.mu, f.L], nesterov=nesterov)
+        assert abs(measured - predicted) < 5e-3, (nesterov, measured, predicted)
+
+
+def test_momentum_explorer_redraws_the_path_and_the_predicted_rate():
+    demo = widgets.momentum_explorer(condition_number=50, momentum=0.5, steps=30)
+    assert isinstance(demo, ipywidgets.interactive)
+    controls = {child.description: child for child in demo.children
+                if hasattr(child, "description")}
+    assert list(controls)[:4] == ["η", "μ", "Nesterov", "steps"]
+    controls["η"].value = 0.02
+    controls["μ"].value = 0.7
+    controls["Nesterov"].value = True
+    demo.update()
+    left, right = plt.gcf().axes[:2]
+    f = problems.quadratic(condition_number=50)
+    drawn = {line.get_label(): line.get_xydata() for line in left.get_lines()}
+    expected = train.minimize(f, optim.SGD, steps=30, lr=0.02, momentum=0.7, nesterov=True)
+    np.testing.assert_array_equal(drawn["Nesterov (η=0.02, μ=0.70)"], expected)
+    best_gd = 2 / (f.L + f.mu)                      # the reference: GD at its best fixed rate
+    np.testing.assert_array_equal(drawn[f"GD (best η={best_gd:.3g})"],
+                                  train.minimize(f, optim.SGD, steps=30, lr=best_gd))
+    rho = widgets.momentum_rate(0.02, 0.7, [f.mu, f.L], nesterov=True)
+    assert f"Nesterov {rho:.4f}" in right.get_title()
+    assert f"GD {(f.L - f.mu) / (f.L + f.mu):.4f}" in right.get_title()
+    plt.close("all")
+    controls["η"].value = 1.0                       # diverges: the figure is still drawn
+    demo.update()
+    assert plt.get_fignums()
+    plt.close("all")

@@ -666,3 +666,78 @@ def newton_schulz_explorer(steps=5, condition=100.0, shape=(64, 128)):
         plt.show()
 
     return w.interactive(draw, **controls)
+
+
+# Lecture 4: momentum
+
+def momentum_radii(lr, momentum, eigenvalues, nesterov=False):
+    """Per eigenvalue h of a quadratic's Hessian, the contraction per step of torch's SGD with
+    momentum μ = ``momentum`` (heavy ball, or Nesterov with ``nesterov=True``): the largest
+    modulus of the roots of
+        heavy ball:  z² − (1 + μ − ηh) z + μ,
+        Nesterov:    z² − (1 + μ)(1 − ηh) z + μ(1 − ηh).
+    With μ = 0 both are |1 − ηh|, gradient descent's factor. Returns an array shaped like
+    ``eigenvalues``."""
+    h = np.asarray(eigenvalues, dtype=np.float64)
+    if nesterov:
+        b, c = (1 + momentum) * (1 - lr * h), momentum * (1 - lr * h)
+    else:
+        b, c = 1 + momentum - lr * h, np.full(h.shape, float(momentum))
+    root = np.sqrt((b * b - 4 * c).astype(np.complex128))
+    return np.maximum(np.abs(b + root), np.abs(b - root)) / 2
+
+
+def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
+    """The contraction per step on a quadratic with Hessian ``eigenvalues``: the largest of
+    ``momentum_radii`` over them. Above 1 the method diverges."""
+    return float(np.max(momentum_radii(lr, momentum, eigenvalues, nesterov)))
+
+
+def momentum_explorer(condition_number=100, lr=None, momentum=0.9, steps=100):
+    """Momentum on the 2-D quadratic ``problems.quadratic(condition_number)``: sliders for the
+    rate η (default η* = 4/(√L + √μ_min)²), the momentum μ and the number of steps, and a
+    checkbox for Nesterov. The momentum method redraws on the contours (left) and as ‖θ_t‖ per
+    step (right), beside gradient descent at its best fixed rate 2/(L + μ_min) and each one's
+    predicted contraction ρ^t (``momentum_rate``); the title gives both ρ."""
+    from descent import problems
+    f = problems.quadratic(condition_number=condition_number)
+    eigenvalues = np.linalg.eigvalsh(f.A)
+    lr = 4 / (np.sqrt(f.L) + np.sqrt(f.mu)) ** 2 if lr is None else lr
+    best_gd = 2 / (f.L + f.mu)
+    controls = dict(
+        lr=_log_slider("η", lr, 1e-4, 1.0),
+        momentum=w.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01, description="μ",
+                               continuous_update=False),
+        nesterov=w.Checkbox(value=False, description="Nesterov"),
+        steps=w.IntSlider(value=steps, min=1, max=max(500, steps), description="steps",
+                          continuous_update=False),
+    )
+
+    def draw(lr, momentum, nesterov, steps):
+        name = "Nesterov" if nesterov and momentum > 0 else "heavy ball"
+        runs = {f"GD (best η={best_gd:.3g})": dict(lr=best_gd),
+                f"{name} (η={lr:.3g}, μ={momentum:.2f})": dict(
+                    lr=lr, momentum=momentum, nesterov=name == "Nesterov")}
+        rates = {label: momentum_rate(hyper["lr"], hyper.get("momentum", 0.0), eigenvalues,
+                                      hyper.get("nesterov", False))
+                 for label, hyper in runs.items()}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a diverging path just stops early
+            paths = {label: minimize(f, SGD, steps=steps, **hyper) for label, hyper in runs.items()}
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+        plot.contour(f, paths, ax=left, title=f"{f.name}, {steps} steps")
+        palette = plot.colors(paths)
+        start = np.linalg.norm(f.x0)
+        for label, path in paths.items():
+            t = np.arange(len(path))
+            right.semilogy(t, np.maximum(np.linalg.norm(path, axis=1), 1e-300),
+                           color=palette[label], label=label)
+            right.semilogy(t, start * rates[label] ** t, "--", color=palette[label], linewidth=0.8)
+        right.set(xlabel="step t", ylabel="‖θ_t − θ*‖ (dashed: ρ^t‖θ₀‖)", ylim=(1e-16, 1e3 * start),
+                  title="predicted ρ: " + ", ".join(f"{label.split(' (')[0]} {rho:.4f}"
+                                                     for label, rho in rates.items()))
+        right.legend(fontsize="small")
+        plt.tight_layout()
+        plt.show()
+
+    return w.interactive(draw, **controls)
