@@ -145,15 +145,20 @@ def check_course_archive(book, failures):
         failures.add("descent-course.zip", f"lacks {missing}")
 
 
-def check_book(browser, book, out, failures):
+def watched_page(browser, blocked):
+    """A new page whose requests to URLs matching ``blocked`` are refused and listed, and whose
+    console errors and uncaught exceptions are collected: (context, page, network, messages)."""
     context = browser.new_context(viewport=VIEWPORT)
-    network = []
-    context.route(re.compile(r"^(https?|wss?)://"), lambda route: (network.append(route.request.url),
-                                                                   route.abort()))
+    network, messages = [], []
+    context.route(re.compile(blocked), lambda route: (network.append(route.request.url), route.abort()))
     page = context.new_page()
-    messages = []
     page.on("console", lambda m: m.type == "error" and messages.append(m.text))
     page.on("pageerror", lambda e: messages.append(f"uncaught: {e}"))
+    return context, page, network, messages
+
+
+def check_book(browser, book, out, failures):
+    context, page, network, messages = watched_page(browser, r"^(https?|wss?)://")
     widest = None
     pages = book_pages(book)
     chapters = 0
@@ -397,14 +402,7 @@ def check_slides(browser, slides, lecture, out, failures):
              and "remove-cell" not in c["metadata"].get("tags", [])]
     hidden = [c["id"] for c in shown if {"hide-input", "remove-input"} & set(c["metadata"].get("tags", []))
               or c["metadata"].get("jupyter", {}).get("source_hidden")]
-    context = browser.new_context(viewport=VIEWPORT)
-    network = []
-    context.route(re.compile(r"^(?!file:|data:|about:)"), lambda route: (network.append(route.request.url),
-                                                                          route.abort()))
-    page = context.new_page()
-    messages = []
-    page.on("console", lambda m: m.type == "error" and messages.append(m.text))
-    page.on("pageerror", lambda e: messages.append(f"uncaught: {e}"))
+    context, page, network, messages = watched_page(browser, r"^(?!file:|data:|about:)")
     page.goto(deck.as_uri(), wait_until="load")
     try:
         page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=20000)

@@ -37,9 +37,10 @@ When a rule gives several rows (two students named Jane Doe), the submission is 
 ambiguous rather than guessed. Canvas marks a late submission by ``_LATE`` in its name; that is
 kept as a flag (:attr:`DownloadName.late`), since the name carries no time.
 """
-import csv
 import dataclasses
 import re
+
+from descent.grade.csvfile import read_lines
 
 COLUMNS = ("student_id", "submission", "canvas_id", "name", "email", "sis_id", "login_id", "section")
 REQUIRED = ("student_id",)
@@ -99,11 +100,7 @@ def key(text):
 
 def load(path):
     """The roster in ``path`` as a list of :class:`Student`; raise RosterError on any problem."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            lines = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise RosterError(f"roster {path}: cannot be read as a UTF-8 CSV file ({error})") from None
+    lines = read_lines(path, "roster", RosterError)
     allowed = ", ".join(COLUMNS)
     if not lines:
         raise RosterError(f"roster {path}: the file is empty; expected a header row with the columns "

@@ -17,7 +17,6 @@ Times without a time zone are taken as UTC. Late days count the days started aft
 time: ``late_days = ceil((submitted - due) / 1 day)`` when submitted after due, else 0, so one
 second late is 1 day and exactly 24 hours late is still 1.
 """
-import csv
 import dataclasses
 import datetime
 import math
@@ -25,6 +24,8 @@ import os
 
 import dateutil.tz
 from nbgrader.utils import parse_utc
+
+from descent.grade.csvfile import read_lines
 
 UTC = datetime.timezone.utc
 DAY = datetime.timedelta(days=1)
@@ -73,11 +74,7 @@ def after_penalty(total, days, percent):
 
 def read_times(path):
     """``--times FILE``: {submission name or student id: aware UTC datetime}; raise TimeError on any problem."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            lines = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise TimeError(f"times file {path}: cannot be read as a UTF-8 CSV file ({error})") from None
+    lines = read_lines(path, "times file", TimeError)
     header = [c.strip().lower() for c in (lines[0] if lines else [])]
     ids = [header.index(c) for c in ("submission", "student_id") if c in header]
     if "submitted" not in header or not ids:
