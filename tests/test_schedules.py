@@ -4,6 +4,7 @@ import json
 import math
 import pathlib
 import pickle
+import re
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -330,11 +331,99 @@ BAD_ARGUMENTS = [
 ]
 
 
+def names_argument(name):
+    """The pattern of an error message that begins with the argument's name, as they all do."""
+    return rf"^{re.escape(name)}(?!\w)"
+
+
+# Each range ends where the formula stops making sense; the values just outside are rejected with
+# the argument's name, in addition to the cases above.
+BAD_ARGUMENTS += [
+    (schedules.step_decay, dict(lr=-0.1, step_size=5), "lr"),
+    (schedules.multistep_decay, dict(lr=-0.1, milestones=[5]), "lr"),
+    (schedules.multistep_decay, dict(lr=0.1, milestones=[5], gamma=0.0), "gamma"),
+    (schedules.multistep_decay, dict(lr=0.1, milestones=[5], gamma=1.5), "gamma"),
+    (schedules.multistep_decay, dict(lr=0.1, milestones=[3, 0]), "milestones[1]"),
+    (schedules.exponential_decay, dict(lr=-0.1, gamma=0.9), "lr"),
+    (schedules.exponential_decay, dict(lr=0.1, gamma=1.5), "gamma"),
+    (schedules.inverse_time_decay, dict(lr=-0.1, decay_rate=1.0), "lr"),
+    (schedules.inverse_time_decay, dict(lr=0.1, decay_rate=1.0, decay_steps=0), "decay_steps"),
+    (schedules.polynomial_decay, dict(lr=-0.1), "lr"),
+    (schedules.polynomial_decay, dict(lr=0.1, end_lr=-0.01), "end_lr"),
+    (schedules.linear, dict(lr=-0.1), "lr"),
+    (schedules.linear, dict(lr=0.1, start_factor=1.5), "start_factor"),
+    (schedules.linear, dict(lr=0.1, end_factor=-0.5), "end_factor"),
+    (schedules.cosine_annealing, dict(lr=-0.1, T_max=10), "lr"),
+    (schedules.cosine_restarts, dict(lr=-0.1, T_0=10), "lr"),
+    (schedules.cosine_restarts, dict(lr=0.1, T_0=10, eta_min=-0.01), "eta_min"),
+    (schedules.cosine_restarts, dict(lr=0.1, T_0=10, eta_min=0.2), "eta_min"),
+    (schedules.cyclic, dict(base_lr=0.01, max_lr=0.1, gamma=1.5), "gamma"),
+    (schedules.one_cycle, dict(max_lr=-0.1, total_steps=100), "max_lr"),
+    (schedules.one_cycle, dict(max_lr=0.1, total_steps=1), "total_steps"),
+    (schedules.warmup, dict(schedule=0.1, warmup_steps=5, start_factor=-0.1), "start_factor"),
+    (schedules.sequential, dict(schedules=[0.1, 0.01], milestones=[0]), "milestones[0]"),
+    (schedules.sequential, dict(schedules=[0.1, 0.01], milestones=[5, 8]), "milestones"),
+    (lambda **kw: schedules.cyclic(0.01, 0.1).momentum(**kw), dict(base_momentum=-0.1),
+     "base_momentum"),
+    (lambda **kw: schedules.cyclic(0.01, 0.1).momentum(**kw), dict(base_momentum=1.5),
+     "base_momentum"),
+    (lambda **kw: schedules.cyclic(0.01, 0.1).momentum(**kw),
+     dict(base_momentum=0.5, max_momentum=1.5), "max_momentum"),
+]
+
+
 @pytest.mark.parametrize("factory, kwargs, name", BAD_ARGUMENTS,
-                         ids=[f"{f.__name__}-{n}-{i}" for i, (f, _, n) in enumerate(BAD_ARGUMENTS)])
+                         ids=[f"{getattr(f, '__name__', 'f')}-{n}-{i}"
+                              for i, (f, _, n) in enumerate(BAD_ARGUMENTS)])
 def test_bad_arguments_rejected(factory, kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=names_argument(name)):
         factory(**kwargs)
+
+
+# The edges of the allowed ranges are allowed, and there the formula degenerates as it should.
+EDGES = [
+    (schedules.step_decay(0.1, step_size=2, gamma=1.0), lambda t: 0.1),
+    (schedules.multistep_decay(0.1, [1, 3], gamma=1.0), lambda t: 0.1),
+    (schedules.exponential_decay(0.1, gamma=1.0), lambda t: 0.1),
+    (schedules.inverse_time_decay(0.1, decay_rate=0.0), lambda t: 0.1),
+    (schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.0), lambda t: 0.1 * max(0, 1 - t / 4)),
+    (schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.1), lambda t: 0.1),
+    (schedules.linear(0.1, start_factor=1.0, end_factor=0.0, total_iters=4),
+     lambda t: 0.1 * max(0.0, 1 - t / 4)),
+    (schedules.cosine_annealing(0.1, T_max=4, eta_min=0.0),
+     lambda t: 0.05 * (1 + math.cos(math.pi * t / 4))),
+    (schedules.cosine_annealing(0.1, T_max=4, eta_min=0.1), lambda t: 0.1),
+    (schedules.cosine_restarts(0.1, T_0=3, eta_min=0.1), lambda t: 0.1),
+    (schedules.cyclic(0.1, 0.1, step_size_up=2), lambda t: 0.1),
+    (schedules.cyclic(0.0, 0.1, step_size_up=2, mode="exp_range", gamma=1.0),
+     lambda t: 0.1 * (1 - abs(t % 4 - 2) / 2)),
+    (schedules.cyclic(0.0, 0.1, step_size_up=2).momentum(0.0, 1.0), lambda t: abs(t % 4 - 2) / 2),
+    (schedules.one_cycle(0.1, total_steps=2, pct_start=0.75, div_factor=1.0, final_div_factor=1.0),
+     lambda t: 0.1),
+    (schedules.warmup(0.1, warmup_steps=2, start_factor=0.0), lambda t: 0.1 * min(1.0, t / 2)),
+    (schedules.warmup(0.1, warmup_steps=2, start_factor=1.0), lambda t: 0.1),
+    (schedules.sequential([0.1, 0.01], milestones=[1]), lambda t: 0.1 if t < 1 else 0.01),
+]
+
+
+@pytest.mark.parametrize("schedule, formula", EDGES, ids=[repr(s) for s, _ in EDGES])
+def test_edges_of_the_ranges_are_allowed(schedule, formula):
+    t = np.arange(3 if repr(schedule).startswith("one_cycle") else 9)   # one_cycle ends at T
+    close(schedule(t), [formula(k) for k in t], rtol=1e-12)
+
+
+def test_cyclic_defaults_are_torch_s():
+    """CyclicLR's step_size_up=2000: the top at step 2000, back at the base at step 4000."""
+    s = schedules.cyclic(0.01, 0.1)
+    assert s(2000) == pytest.approx(0.1, rel=1e-12) and s(1999) < 0.1
+    assert s(4000) == pytest.approx(0.01, rel=1e-12)
+
+
+def test_messages_name_the_value_and_what_was_given():
+    with pytest.raises(TypeError, match=names_argument("schedules[1]")):
+        schedules.sequential([0.1, "cosine"], [3])
+    with pytest.raises(ValueError, match=r"^schedules must hold at least one schedule"):
+        schedules.sequential([], [])
 
 
 WRONG_TYPES = [
@@ -478,7 +567,7 @@ def test_plateau_refuses_a_scheduled_rate():
     (dict(min_lr=[0.0, 0.0, 0.0]), "min_lr"), (dict(eps=-1.0), "eps"),
 ])
 def test_plateau_bad_arguments(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=names_argument(name)):
         schedules.ReduceLROnPlateau(plateau_optimizer(), **kwargs)
     with pytest.raises(TypeError, match="optimizer"):
         schedules.ReduceLROnPlateau([0.1])
