@@ -5,6 +5,7 @@ import math
 import pathlib
 import pickle
 import re
+import types
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -569,5 +570,91 @@ def test_plateau_refuses_a_scheduled_rate():
 def test_plateau_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=names_argument(name)):
         schedules.ReduceLROnPlateau(plateau_optimizer(), **kwargs)
-    with pytest.raises(TypeError, match="optimizer"):
+
+
+def test_plateau_messages_name_the_entry_and_the_type():
+    with pytest.raises(ValueError, match=names_argument("min_lr[1]")):
+        schedules.ReduceLROnPlateau(plateau_optimizer(), min_lr=[0.0, -1.0])
+    with pytest.raises(TypeError, match="^optimizer must be an optimizer.*got list"):
         schedules.ReduceLROnPlateau([0.1])
+
+
+def one_rate(lr=1.0):
+    return optim.SGD([nn.Parameter(np.zeros(1))], lr=lr)
+
+
+def test_plateau_starts_with_no_bad_evaluation_and_no_cooldown():
+    """torch's starting state: best = +inf, no bad evaluation, no cooldown. A NaN is never an
+    improvement, so a first NaN counts as one bad evaluation (and with patience 0 cuts at once)."""
+    patient = schedules.ReduceLROnPlateau(one_rate(), patience=1)
+    patient.step(math.nan)
+    assert patient.num_bad_epochs == 1 and patient.last_lr == [1.0]
+    hasty = schedules.ReduceLROnPlateau(one_rate(), patience=0)
+    hasty.step(math.nan)
+    assert hasty.last_lr == [pytest.approx(0.1)] and hasty.num_bad_epochs == 0
+    for _ in range(2):
+        hasty.step(1.0)
+    assert hasty.last_epoch == 3                  # counts the evaluations, as torch's last_epoch
+
+
+@pytest.mark.parametrize("mode, threshold_mode, threshold, first, second, improves", [
+    ("min", "abs", 0.0, 1.0, 1.0, False),         # equal is no improvement
+    ("min", "abs", 0.25, 1.0, 0.75, False),       # a < best − threshold, strictly
+    ("min", "abs", 0.25, 1.0, 0.5, True),
+    ("max", "abs", 0.0, 1.0, 1.0, False),
+    ("max", "abs", 0.25, 1.0, 1.25, False),       # a > best + threshold, strictly
+    ("max", "abs", 0.25, 1.0, 1.5, True),
+    ("max", "rel", 0.5, 10.0, 12.0, False),       # a > best·(1 + threshold): 12 is not above 15
+    ("max", "rel", 0.5, 10.0, 16.0, True),
+    ("min", "rel", 0.5, 10.0, 8.0, False),        # a < best·(1 − threshold): 8 is not below 5
+    ("min", "rel", 0.5, 10.0, 4.0, True),
+])
+def test_plateau_improvement_is_strict(mode, threshold_mode, threshold, first, second, improves):
+    plateau = schedules.ReduceLROnPlateau(one_rate(), mode=mode, threshold_mode=threshold_mode,
+                                          threshold=threshold, patience=5)
+    plateau.step(first)
+    plateau.step(second)
+    assert plateau.best == (second if improves else first)
+    assert plateau.num_bad_epochs == (0 if improves else 1)
+
+
+@pytest.mark.parametrize("eps, cut", [(0.5, False), (0.25, True)])
+def test_plateau_skips_a_cut_of_eps_or_less(eps, cut):
+    """torch changes the rate only when old − new > eps: 1.0 → 0.5 is a change of exactly 0.5."""
+    plateau = schedules.ReduceLROnPlateau(one_rate(1.0), factor=0.5, patience=0, eps=eps)
+    plateau.step(1.0)
+    plateau.step(2.0)
+    assert plateau.last_lr == [0.5 if cut else 1.0]
+
+
+def test_plateau_checks_the_groups_again_when_it_cuts():
+    opt = plateau_optimizer()
+    plateau = schedules.ReduceLROnPlateau(opt, patience=0, min_lr=[0.0, 0.0])
+    opt.param_groups[1]["lr"] = schedules.constant(0.1)
+    plateau.step(1.0)
+    with pytest.raises(ValueError, match="parameter group 1 itself"):
+        plateau.step(2.0)
+    opt.param_groups[1]["lr"] = 0.1
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.1})
+    with pytest.raises(ValueError, match="has 3 parameter groups, min_lr was given for 2"):
+        plateau.step(3.0)
+
+
+def test_plateau_on_epoch_end_takes_any_history_with_a_training_loss():
+    plateau = schedules.ReduceLROnPlateau(one_rate(), patience=0)
+    plateau.on_epoch_end(types.SimpleNamespace(epoch_loss=[2.0, 1.5]))
+    assert plateau.best == 1.5
+
+
+def test_plateau_state_dict_is_a_copy_without_the_optimizer():
+    plateau = schedules.ReduceLROnPlateau(plateau_optimizer(), min_lr=[0.01, 0.02])
+    plateau.step(1.0)
+    saved = plateau.state_dict()
+    assert "optimizer" not in saved
+    assert {"best", "num_bad_epochs", "cooldown_counter", "last_epoch", "min_lrs"} <= set(saved)
+    saved["min_lrs"][0] = 5.0                     # editing the saved state leaves the controller
+    assert plateau.min_lrs == [0.01, 0.02]
+    other = schedules.ReduceLROnPlateau(plateau_optimizer())
+    other.load_state_dict(saved)
+    saved["min_lrs"][1] = 7.0                     # and the one that loaded it
+    assert other.min_lrs == [5.0, 0.02] and other.best == 1.0 and other.last_epoch == 1
