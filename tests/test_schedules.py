@@ -383,32 +383,33 @@ def test_bad_arguments_rejected(factory, kwargs, name):
 
 # The edges of the allowed ranges are allowed, and there the formula degenerates as it should.
 EDGES = [
-    (schedules.step_decay(0.1, step_size=2, gamma=1.0), lambda t: 0.1),
-    (schedules.multistep_decay(0.1, [1, 3], gamma=1.0), lambda t: 0.1),
-    (schedules.exponential_decay(0.1, gamma=1.0), lambda t: 0.1),
-    (schedules.inverse_time_decay(0.1, decay_rate=0.0), lambda t: 0.1),
-    (schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.0), lambda t: 0.1 * max(0, 1 - t / 4)),
-    (schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.1), lambda t: 0.1),
-    (schedules.linear(0.1, start_factor=1.0, end_factor=0.0, total_iters=4),
+    (lambda: schedules.step_decay(0.1, step_size=2, gamma=1.0), lambda t: 0.1),
+    (lambda: schedules.multistep_decay(0.1, [1, 3], gamma=1.0), lambda t: 0.1),
+    (lambda: schedules.exponential_decay(0.1, gamma=1.0), lambda t: 0.1),
+    (lambda: schedules.inverse_time_decay(0.1, decay_rate=0.0), lambda t: 0.1),
+    (lambda: schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.0), lambda t: 0.1 * max(0, 1 - t / 4)),
+    (lambda: schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.1), lambda t: 0.1),
+    (lambda: schedules.linear(0.1, start_factor=1.0, end_factor=0.0, total_iters=4),
      lambda t: 0.1 * max(0.0, 1 - t / 4)),
-    (schedules.cosine_annealing(0.1, T_max=4, eta_min=0.0),
+    (lambda: schedules.cosine_annealing(0.1, T_max=4, eta_min=0.0),
      lambda t: 0.05 * (1 + math.cos(math.pi * t / 4))),
-    (schedules.cosine_annealing(0.1, T_max=4, eta_min=0.1), lambda t: 0.1),
-    (schedules.cosine_restarts(0.1, T_0=3, eta_min=0.1), lambda t: 0.1),
-    (schedules.cyclic(0.1, 0.1, step_size_up=2), lambda t: 0.1),
-    (schedules.cyclic(0.0, 0.1, step_size_up=2, mode="exp_range", gamma=1.0),
+    (lambda: schedules.cosine_annealing(0.1, T_max=4, eta_min=0.1), lambda t: 0.1),
+    (lambda: schedules.cosine_restarts(0.1, T_0=3, eta_min=0.1), lambda t: 0.1),
+    (lambda: schedules.cyclic(0.1, 0.1, step_size_up=2), lambda t: 0.1),
+    (lambda: schedules.cyclic(0.0, 0.1, step_size_up=2, mode="exp_range", gamma=1.0),
      lambda t: 0.1 * (1 - abs(t % 4 - 2) / 2)),
-    (schedules.cyclic(0.0, 0.1, step_size_up=2).momentum(0.0, 1.0), lambda t: abs(t % 4 - 2) / 2),
-    (schedules.one_cycle(0.1, total_steps=2, pct_start=0.75, div_factor=1.0, final_div_factor=1.0),
+    (lambda: schedules.cyclic(0.0, 0.1, step_size_up=2).momentum(0.0, 1.0), lambda t: abs(t % 4 - 2) / 2),
+    (lambda: schedules.one_cycle(0.1, total_steps=2, pct_start=0.75, div_factor=1.0, final_div_factor=1.0),
      lambda t: 0.1),
-    (schedules.warmup(0.1, warmup_steps=2, start_factor=0.0), lambda t: 0.1 * min(1.0, t / 2)),
-    (schedules.warmup(0.1, warmup_steps=2, start_factor=1.0), lambda t: 0.1),
-    (schedules.sequential([0.1, 0.01], milestones=[1]), lambda t: 0.1 if t < 1 else 0.01),
+    (lambda: schedules.warmup(0.1, warmup_steps=2, start_factor=0.0), lambda t: 0.1 * min(1.0, t / 2)),
+    (lambda: schedules.warmup(0.1, warmup_steps=2, start_factor=1.0), lambda t: 0.1),
+    (lambda: schedules.sequential([0.1, 0.01], milestones=[1]), lambda t: 0.1 if t < 1 else 0.01),
 ]
 
 
-@pytest.mark.parametrize("schedule, formula", EDGES, ids=[repr(s) for s, _ in EDGES])
-def test_edges_of_the_ranges_are_allowed(schedule, formula):
+@pytest.mark.parametrize("make, formula", EDGES, ids=[repr(make()) for make, _ in EDGES])
+def test_edges_of_the_ranges_are_allowed(make, formula):
+    schedule = make()                            # built here, so that the test runs the checks
     t = np.arange(3 if repr(schedule).startswith("one_cycle") else 9)   # one_cycle ends at T
     close(schedule(t), [formula(k) for k in t], rtol=1e-12)
 
