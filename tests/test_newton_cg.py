@@ -12,7 +12,7 @@ SMOOTH = [problems.rosenbrock(), problems.rosenbrock(10), problems.beale(), prob
           problems.quadratic(condition_number=100.0, dim=4), problems.saddle()]
 
 
-@pytest.mark.parametrize("f", SMOOTH, ids=lambda f: f.name)
+@pytest.mark.parametrize("f", SMOOTH, ids=lambda f: f.name.replace("κ", "kappa"))   # ASCII ids: mutmut
 def test_finite_difference_products_match_the_exact_hessian(f):
     rng = np.random.default_rng(0)
     for _ in range(5):
