@@ -459,7 +459,7 @@ def test_loss_shape_mismatch_is_refused_not_broadcast():
         nn.MSELoss()(np.ones((4, 1)), np.ones(4))
     with pytest.raises(ValueError, match=r"BCEWithLogitsLoss: output shape \(2, 2\) and target shape \(2, 1\)"):
         nn.BCEWithLogitsLoss()(np.ones((2, 2)), np.ones((2, 1)))
-    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"^BCEWithLogitsLoss: targets must lie in \[0, 1\]"):
         nn.BCEWithLogitsLoss()(np.ones((2, 1)), np.array([[0.0], [2.0]]))
 
 
@@ -765,6 +765,7 @@ def test_float32_losses_give_float32_gradients(loss_fn, target, reduction):
     assert loss.backward(grad_output).dtype == np.float32
     if reduction == "none":
         assert loss.backward().dtype == np.float32
+        assert loss.backward(np.ones(np.shape(value))).dtype == np.float32   # float64 weights too
 
 
 @pytest.mark.parametrize("loss_fn", [nn.MSELoss, nn.BCEWithLogitsLoss])

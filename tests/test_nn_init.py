@@ -162,3 +162,13 @@ def test_gain_may_be_any_nonnegative_number(fill):
 def test_not_a_float_array_is_named_by_its_type():
     with pytest.raises(TypeError, match="got list$"):
         init.uniform_([1.0, 2.0])
+
+
+def test_default_arguments_draw_torch_s_distributions():
+    """Called without arguments: U(0, 1), N(0, 1), and Kaiming with a = 0 (gain √2)."""
+    u = init.uniform_(np.empty(SHAPE), rng=0)
+    assert 0.0 <= u.min() and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.01
+    z = init.normal_(np.empty(SHAPE), rng=0)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1.0) < 0.01
+    for fill in (init.kaiming_uniform_, init.kaiming_normal_):
+        assert draw(fill).std() == pytest.approx(math.sqrt(2.0 / FAN_IN), rel=0.02)

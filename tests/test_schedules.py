@@ -559,6 +559,10 @@ def test_plateau_refuses_a_scheduled_rate():
     opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=schedules.constant(0.1))
     with pytest.raises(ValueError, match="must be a number"):
         schedules.ReduceLROnPlateau(opt)
+    opt = plateau_optimizer()
+    opt.param_groups[1]["lr"] = schedules.constant(0.1)
+    with pytest.raises(ValueError, match="parameter group 1 itself"):
+        schedules.ReduceLROnPlateau(opt)
 
 
 @pytest.mark.parametrize("kwargs, name", [
