@@ -45,3 +45,41 @@ def test_rosenbrock_2d_evaluation_count():
 def test_rejects_unknown_line_search():
     with pytest.raises(ValueError, match="line_search_fn"):
         optim.BFGS([nn.Parameter(np.zeros(2))], line_search_fn="backtracking")
+
+
+def test_without_a_line_search_the_steps_are_torch_s_fixed_steps():
+    """line_search_fn=None: θ₁ = θ₀ − min(1, 1/‖g₀‖₁)·η·g₀ (torch's first step), then
+    θ₂ = θ₁ − η·H g₁ with H the BFGS update of (yᵀs/yᵀy)·I, written out here."""
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    p = nn.Parameter(np.array([3.0, -2.0]))
+
+    def closure():
+        p.grad[...] = A @ p.data
+        return 0.5 * float(p.data @ A @ p.data)
+
+    opt = optim.BFGS([p], lr=0.1, max_iter=2, max_eval=10, line_search_fn=None)
+    opt.step(closure)
+    x0 = np.array([3.0, -2.0])
+    g0 = A @ x0
+    x1 = x0 - min(1.0, 1.0 / np.abs(g0).sum()) * 0.1 * g0
+    s, y = x1 - x0, A @ x1 - g0
+    rho, H = 1.0 / (y @ s), (y @ s) / (y @ y) * np.eye(2)
+    V = np.eye(2) - rho * np.outer(y, s)
+    H = V.T @ H @ V + rho * np.outer(s, s)
+    x2 = x1 - 0.1 * H @ (A @ x1)
+    np.testing.assert_allclose(p.data, x2, rtol=1e-12)
+    assert opt.state[p]["n_iter"] == 2
+
+
+def test_one_step_runs_twenty_iterations_by_default():
+    """torch's max_iter=20: one step on Rosenbrock from far away stops after 20 iterations."""
+    f = problems.rosenbrock()
+    p = nn.Parameter(np.array([-3.0, -4.0]))
+
+    def closure():
+        p.grad[...] = f.grad(p.data)
+        return f(p.data)
+
+    opt = optim.BFGS([p])
+    opt.step(closure)
+    assert opt.state[p]["n_iter"] == 20

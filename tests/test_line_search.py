@@ -103,11 +103,11 @@ def test_bad_arguments_are_named(name):
     func = along(f, f.grad, x, -g)
     with pytest.raises(ValueError, match="descent direction"):
         search(func, f(x), g, g)
-    with pytest.raises(ValueError, match="c1"):
+    with pytest.raises(ValueError, match="^c1 "):
         search(func, f(x), g, -g, c1=1.5)
-    with pytest.raises(ValueError, match="step"):
+    with pytest.raises(ValueError, match="^step "):
         search(func, f(x), g, -g, step=0.0)
-    with pytest.raises(ValueError, match="max_evals"):
+    with pytest.raises(ValueError, match="^max_evals "):
         search(func, f(x), g, -g, max_evals=0)
     with pytest.raises(FloatingPointError, match="loss"):
         search(func, float("nan"), g, -g)
@@ -116,7 +116,7 @@ def test_bad_arguments_are_named(name):
 def test_strong_wolfe_refuses_c2_below_c1():
     f = problems.quadratic()
     g = f.grad(f.x0)
-    with pytest.raises(ValueError, match="c2"):
+    with pytest.raises(ValueError, match="^c2 "):
         line_search.strong_wolfe(along(f, f.grad, f.x0, -g), f(f.x0), g, -g, c1=0.5, c2=0.1)
 
 
@@ -162,3 +162,31 @@ def test_a_nan_loss_inside_an_lbfgs_step_is_a_named_floating_point_error():
                        match=r"LBFGS step 1, iteration 1: the loss is NaN at line-search trial 2 "
                              r"\(step length t=0.00081"):
         opt.step(closure)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(c1=0.0), "c1"), (dict(c1=1.0), "c1"), (dict(c1=-0.1), "c1"), (dict(c1=1.5), "c1"),
+    (dict(c1=1e-4, c2=1e-4), "c2"), (dict(c2=1.0), "c2"), (dict(c2=1.5), "c2"),
+    (dict(step=0.0), "step"), (dict(max_evals=0), "max_evals"),
+])
+def test_strong_wolfe_constants_lie_in_open_intervals(kwargs, name):
+    """0 < c₁ < c₂ < 1 (Nocedal & Wright, eq. 3.7), both ends excluded; one evaluation may be enough."""
+    f = problems.quadratic()
+    g = f.grad(f.x0)
+    func = along(f, f.grad, f.x0, -g)
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        line_search.strong_wolfe(func, f(f.x0), g, -g, **kwargs)
+    assert line_search.strong_wolfe(func, f(f.x0), g, -g, c1=1e-9, c2=1 - 1e-9, max_evals=1).evals == 1
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(c1=0.0), "c1"), (dict(c1=1.0), "c1"), (dict(shrink=0.0), "shrink"),
+    (dict(shrink=1.0), "shrink"), (dict(step=0.0), "step"), (dict(max_evals=0), "max_evals"),
+])
+def test_armijo_constants_lie_in_open_intervals(kwargs, name):
+    f = problems.quadratic()
+    g = f.grad(f.x0)
+    func = along(f, f.grad, f.x0, -g)
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        line_search.armijo(func, f(f.x0), g, -g, **kwargs)
+    assert line_search.armijo(func, f(f.x0), g, -g, c1=1e-9, shrink=1 - 1e-9, max_evals=1).evals == 1

@@ -459,7 +459,7 @@ def test_loss_shape_mismatch_is_refused_not_broadcast():
         nn.MSELoss()(np.ones((4, 1)), np.ones(4))
     with pytest.raises(ValueError, match=r"BCEWithLogitsLoss: output shape \(2, 2\) and target shape \(2, 1\)"):
         nn.BCEWithLogitsLoss()(np.ones((2, 2)), np.ones((2, 1)))
-    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"^BCEWithLogitsLoss: targets must lie in \[0, 1\]"):
         nn.BCEWithLogitsLoss()(np.ones((2, 1)), np.array([[0.0], [2.0]]))
 
 
@@ -723,3 +723,97 @@ def test_batchnorm_trains_on_a_batch_of_two():
     layer = nn.BatchNorm1d(2)
     y = layer(np.array([[1.0, 2.0], [3.0, 6.0]]))
     np.testing.assert_allclose(y, [[-1.0, -1.0], [1.0, 1.0]], rtol=1e-5)
+
+
+# --- contracts checked on objects built inside the test ------------------------------------------
+
+def test_layer_defaults_are_torch_s():
+    assert nn.LeakyReLU().negative_slope == 0.01 and nn.Dropout().p == 0.5
+
+
+def test_linear_bias_is_drawn_from_both_sides_of_zero():
+    """torch's Linear: bias ~ U(−1/√in, 1/√in), so about half the entries are negative."""
+    bias = nn.Linear(4, 400, rng=0).bias.data
+    assert np.abs(bias).max() <= 0.5 and 150 < np.sum(bias < 0) < 250
+
+
+def test_linear_needs_at_least_one_output():
+    with pytest.raises(ValueError, match=r"^out_features must be an integer >= 1, got 0"):
+        nn.Linear(3, 0)
+
+
+def test_batchnorm_without_affine_has_no_parameters_and_checks_its_input():
+    bn = nn.BatchNorm1d(3, affine=False)
+    assert bn.weight is None and bn.bias is None and list(bn.parameters()) == []
+    with pytest.raises(ValueError, match=r"^BatchNorm1d expected input of shape \(batch, 3\), got shape \(4, 2\)"):
+        bn(np.zeros((4, 2)))
+    with pytest.raises(TypeError, match=r"^BatchNorm1d has float32 parameters, got float64 input: "
+                                        r"convert one to the other \(x\.astype\(np\.float32\)"):
+        nn.BatchNorm1d(3, dtype=np.float32)(np.ones((4, 3)))
+
+
+@pytest.mark.parametrize("loss_fn, target", [
+    (nn.MSELoss, np.zeros((4, 3))), (nn.BCEWithLogitsLoss, np.full((4, 3), 0.5)),
+    (nn.CrossEntropyLoss, np.array([0, 2, 1, 1])),
+])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_float32_losses_give_float32_gradients(loss_fn, target, reduction):
+    loss = loss_fn(reduction=reduction)
+    out = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+    value = loss(out, target)
+    grad_output = None if reduction == "mean" else np.ones(np.shape(value), dtype=np.float32)
+    assert loss.backward(grad_output).dtype == np.float32
+    if reduction == "none":
+        assert loss.backward().dtype == np.float32
+        assert loss.backward(np.ones(np.shape(value))).dtype == np.float32   # float64 weights too
+
+
+@pytest.mark.parametrize("loss_fn", [nn.MSELoss, nn.BCEWithLogitsLoss])
+def test_loss_messages_begin_with_the_loss(loss_fn):
+    name = loss_fn.__name__
+    with pytest.raises(ValueError, match=rf"^{name}: output shape \(4, 1\) and target shape \(4,\) differ"):
+        loss_fn()(np.zeros((4, 1)), np.zeros(4))
+    loss = loss_fn()
+    loss(np.zeros((4, 1)), np.zeros((4, 1)))
+    with pytest.raises(ValueError, match=rf"^{name}\.backward with reduction='mean' expected a scalar "
+                                         r"grad_output, got shape \(3,\)"):
+        loss.backward(np.ones(3))
+    loss = loss_fn(reduction="none")
+    loss(np.zeros((4, 1)), np.zeros((4, 1)))
+    with pytest.raises(ValueError, match=rf"^{name}\.backward with reduction='none' expected grad_output"):
+        loss.backward(np.ones(3))
+
+
+def test_log_softmax_works_along_the_last_axis_of_any_array():
+    z = np.random.default_rng(0).standard_normal((2, 3, 4))
+    np.testing.assert_allclose(nn.log_softmax(z), z - np.log(np.exp(z).sum(axis=-1, keepdims=True)),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_relative_error_is_the_norm_of_the_difference_over_the_larger_norm():
+    assert nn.relative_error([3.0, 4.0], [0.0, 0.0]) == 1.0
+    assert nn.relative_error([6.0, 8.0], [3.0, 4.0]) == 0.5
+    with pytest.raises(ValueError, match=r"^relative_error: shapes \(2,\) and \(3,\) differ"):
+        nn.relative_error([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_central_differences_err_by_h_squared():
+    """For x³ the central difference is exactly 3x² + h²: the step h is the one asked for."""
+    def cube(x):
+        return float((x ** 3).sum()), 3 * x ** 2
+    assert abs(nn.numerical_gradient(lambda x: cube(x)[0], np.array([1.0]))[0] - 3.0) < 1e-8
+    assert nn.gradcheck(cube, [1.0], h=0.1) == pytest.approx(0.01 / 3.01, rel=1e-6)
+    assert nn.gradcheck(cube, [1, 2]) < 1e-8                        # integers become float64
+    g32 = nn.numerical_gradient(lambda x: float((x.astype(np.float64) ** 2).sum()),
+                                np.array([1.0, 2.0], dtype=np.float32), h=1e-2)
+    np.testing.assert_allclose(g32, [2.0, 4.0], rtol=1e-5)          # float32 arrays are floats too
+
+
+def test_gradcheck_module_uses_its_step_and_its_seed():
+    model = nn.Sequential(nn.Linear(3, 2, rng=0), nn.Tanh())
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    coarse = nn.gradcheck_module(model, x, h=0.3, rng=2)
+    fine = nn.gradcheck_module(model, x, rng=2)
+    assert all(coarse[k] > 1e-4 and fine[k] < 1e-7 for k in fine)
+    assert nn.gradcheck_module(model, x, rng=2) == fine
+    assert nn.gradcheck_module(model, [[1, 2, 3]], rng=2)["input"] < 1e-7   # integer input

@@ -1,4 +1,5 @@
 """descent.nn.init: draws match torch.nn.init's formulas in distribution; gains are torch's; bad arguments explain."""
+import inspect
 import math
 import re
 
@@ -119,3 +120,65 @@ def test_rejects_what_is_not_a_float_array():
         init.zeros_([1.0, 2.0])
     with pytest.raises(TypeError, match="tensor must be"):
         init.normal_(np.zeros(3, dtype=int))
+
+
+FILLS = [init.uniform_, init.normal_, init.xavier_uniform_, init.xavier_normal_,
+         init.kaiming_uniform_, init.kaiming_normal_]
+
+
+def test_defaults_are_torch_s():
+    """torch.nn.init's signatures: U(0, 1), N(0, 1), gain 1, a = 0 with fan_in and leaky_relu."""
+    def defaults(f):
+        return {k: p.default for k, p in inspect.signature(f).parameters.items()
+                if p.default is not inspect.Parameter.empty and k != "rng"}
+    assert defaults(init.uniform_) == dict(a=0.0, b=1.0)
+    assert defaults(init.normal_) == dict(mean=0.0, std=1.0)
+    assert defaults(init.xavier_uniform_) == defaults(init.xavier_normal_) == dict(gain=1.0)
+    assert (defaults(init.kaiming_uniform_) == defaults(init.kaiming_normal_)
+            == dict(a=0, mode="fan_in", nonlinearity="leaky_relu"))
+
+
+@pytest.mark.parametrize("fill", FILLS, ids=lambda f: f.__name__)
+def test_the_same_seed_gives_the_same_draw(fill):
+    first, again, other = (fill(np.empty((6, 5)), rng=seed) for seed in (3, 3, 4))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+
+
+@pytest.mark.parametrize("fill", FILLS, ids=lambda f: f.__name__)
+def test_float32_arrays_are_filled_in_their_dtype(fill):
+    w = np.zeros((6, 5), dtype=np.float32)
+    assert fill(w, rng=0) is w and w.dtype == np.float32 and np.all(w != 0)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: init.uniform_(np.empty(3), a="0"), "a"),
+    (lambda: init.normal_(np.empty(3), mean=None), "mean"),
+    (lambda: init.xavier_uniform_(np.empty(SHAPE), gain="1"), "gain"),
+])
+def test_wrong_types_name_the_argument(call, name):
+    with pytest.raises(TypeError, match=rf"^{name} must be a real number"):
+        call()
+
+
+@pytest.mark.parametrize("fill", [init.xavier_uniform_, init.xavier_normal_])
+def test_gain_may_be_any_nonnegative_number(fill):
+    """gain scales the standard deviation: 0.5 halves it (a gain below 1 is allowed), -1 is refused."""
+    half, one = draw(fill, gain=0.5), draw(fill)
+    np.testing.assert_allclose(half, 0.5 * one)
+    with pytest.raises(ValueError, match="^gain must be in"):
+        draw(fill, gain=-1.0)
+
+
+def test_not_a_float_array_is_named_by_its_type():
+    with pytest.raises(TypeError, match="got list$"):
+        init.uniform_([1.0, 2.0])
+
+
+def test_default_arguments_draw_torch_s_distributions():
+    """Called without arguments: U(0, 1), N(0, 1), and Kaiming with a = 0 (gain √2)."""
+    u = init.uniform_(np.empty(SHAPE), rng=0)
+    assert 0.0 <= u.min() and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.01
+    z = init.normal_(np.empty(SHAPE), rng=0)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1.0) < 0.01
+    for fill in (init.kaiming_uniform_, init.kaiming_normal_):
+        assert draw(fill).std() == pytest.approx(math.sqrt(2.0 / FAN_IN), rel=0.02)

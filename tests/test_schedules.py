@@ -5,6 +5,7 @@ import math
 import pathlib
 import pickle
 import re
+import types
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -340,11 +341,100 @@ BAD_ARGUMENTS = [
 ]
 
 
+def names_argument(name):
+    """The pattern of an error message that begins with the argument's name, as they all do."""
+    return rf"^{re.escape(name)}(?!\w)"
+
+
+# Each range ends where the formula stops making sense; the values just outside are rejected with
+# the argument's name, in addition to the cases above.
+BAD_ARGUMENTS += [
+    (schedules.step_decay, dict(lr=-0.1, step_size=5), "lr"),
+    (schedules.multistep_decay, dict(lr=-0.1, milestones=[5]), "lr"),
+    (schedules.multistep_decay, dict(lr=0.1, milestones=[5], gamma=0.0), "gamma"),
+    (schedules.multistep_decay, dict(lr=0.1, milestones=[5], gamma=1.5), "gamma"),
+    (schedules.multistep_decay, dict(lr=0.1, milestones=[3, 0]), "milestones[1]"),
+    (schedules.exponential_decay, dict(lr=-0.1, gamma=0.9), "lr"),
+    (schedules.exponential_decay, dict(lr=0.1, gamma=1.5), "gamma"),
+    (schedules.inverse_time_decay, dict(lr=-0.1, decay_rate=1.0), "lr"),
+    (schedules.inverse_time_decay, dict(lr=0.1, decay_rate=1.0, decay_steps=0), "decay_steps"),
+    (schedules.polynomial_decay, dict(lr=-0.1), "lr"),
+    (schedules.polynomial_decay, dict(lr=0.1, end_lr=-0.01), "end_lr"),
+    (schedules.linear, dict(lr=-0.1), "lr"),
+    (schedules.linear, dict(lr=0.1, start_factor=1.5), "start_factor"),
+    (schedules.linear, dict(lr=0.1, end_factor=-0.5), "end_factor"),
+    (schedules.cosine_annealing, dict(lr=-0.1, T_max=10), "lr"),
+    (schedules.cosine_restarts, dict(lr=-0.1, T_0=10), "lr"),
+    (schedules.cosine_restarts, dict(lr=0.1, T_0=10, eta_min=-0.01), "eta_min"),
+    (schedules.cosine_restarts, dict(lr=0.1, T_0=10, eta_min=0.2), "eta_min"),
+    (schedules.cyclic, dict(base_lr=0.01, max_lr=0.1, gamma=1.5), "gamma"),
+    (schedules.one_cycle, dict(max_lr=-0.1, total_steps=100), "max_lr"),
+    (schedules.one_cycle, dict(max_lr=0.1, total_steps=1), "total_steps"),
+    (schedules.warmup, dict(schedule=0.1, warmup_steps=5, start_factor=-0.1), "start_factor"),
+    (schedules.sequential, dict(schedules=[0.1, 0.01], milestones=[0]), "milestones[0]"),
+    (schedules.sequential, dict(schedules=[0.1, 0.01], milestones=[5, 8]), "milestones"),
+    (lambda **kw: schedules.cyclic(0.01, 0.1).momentum(**kw), dict(base_momentum=-0.1),
+     "base_momentum"),
+    (lambda **kw: schedules.cyclic(0.01, 0.1).momentum(**kw), dict(base_momentum=1.5),
+     "base_momentum"),
+    (lambda **kw: schedules.cyclic(0.01, 0.1).momentum(**kw),
+     dict(base_momentum=0.5, max_momentum=1.5), "max_momentum"),
+]
+
+
 @pytest.mark.parametrize("factory, kwargs, name", BAD_ARGUMENTS,
-                         ids=[f"{f.__name__}-{n}-{i}" for i, (f, _, n) in enumerate(BAD_ARGUMENTS)])
+                         ids=[f"{getattr(f, '__name__', 'f')}-{n}-{i}"
+                              for i, (f, _, n) in enumerate(BAD_ARGUMENTS)])
 def test_bad_arguments_rejected(factory, kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=names_argument(name)):
         factory(**kwargs)
+
+
+# The edges of the allowed ranges are allowed, and there the formula degenerates as it should.
+EDGES = [
+    (lambda: schedules.step_decay(0.1, step_size=2, gamma=1.0), lambda t: 0.1),
+    (lambda: schedules.multistep_decay(0.1, [1, 3], gamma=1.0), lambda t: 0.1),
+    (lambda: schedules.exponential_decay(0.1, gamma=1.0), lambda t: 0.1),
+    (lambda: schedules.inverse_time_decay(0.1, decay_rate=0.0), lambda t: 0.1),
+    (lambda: schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.0), lambda t: 0.1 * max(0, 1 - t / 4)),
+    (lambda: schedules.polynomial_decay(0.1, total_iters=4, end_lr=0.1), lambda t: 0.1),
+    (lambda: schedules.linear(0.1, start_factor=1.0, end_factor=0.0, total_iters=4),
+     lambda t: 0.1 * max(0.0, 1 - t / 4)),
+    (lambda: schedules.cosine_annealing(0.1, T_max=4, eta_min=0.0),
+     lambda t: 0.05 * (1 + math.cos(math.pi * t / 4))),
+    (lambda: schedules.cosine_annealing(0.1, T_max=4, eta_min=0.1), lambda t: 0.1),
+    (lambda: schedules.cosine_restarts(0.1, T_0=3, eta_min=0.1), lambda t: 0.1),
+    (lambda: schedules.cyclic(0.1, 0.1, step_size_up=2), lambda t: 0.1),
+    (lambda: schedules.cyclic(0.0, 0.1, step_size_up=2, mode="exp_range", gamma=1.0),
+     lambda t: 0.1 * (1 - abs(t % 4 - 2) / 2)),
+    (lambda: schedules.cyclic(0.0, 0.1, step_size_up=2).momentum(0.0, 1.0), lambda t: abs(t % 4 - 2) / 2),
+    (lambda: schedules.one_cycle(0.1, total_steps=2, pct_start=0.75, div_factor=1.0, final_div_factor=1.0),
+     lambda t: 0.1),
+    (lambda: schedules.warmup(0.1, warmup_steps=2, start_factor=0.0), lambda t: 0.1 * min(1.0, t / 2)),
+    (lambda: schedules.warmup(0.1, warmup_steps=2, start_factor=1.0), lambda t: 0.1),
+    (lambda: schedules.sequential([0.1, 0.01], milestones=[1]), lambda t: 0.1 if t < 1 else 0.01),
+]
+
+
+@pytest.mark.parametrize("make, formula", EDGES, ids=[repr(make()) for make, _ in EDGES])
+def test_edges_of_the_ranges_are_allowed(make, formula):
+    schedule = make()                            # built here, so that the test runs the checks
+    t = np.arange(3 if repr(schedule).startswith("one_cycle") else 9)   # one_cycle ends at T
+    close(schedule(t), [formula(k) for k in t], rtol=1e-12)
+
+
+def test_cyclic_defaults_are_torch_s():
+    """CyclicLR's step_size_up=2000: the top at step 2000, back at the base at step 4000."""
+    s = schedules.cyclic(0.01, 0.1)
+    assert s(2000) == pytest.approx(0.1, rel=1e-12) and s(1999) < 0.1
+    assert s(4000) == pytest.approx(0.01, rel=1e-12)
+
+
+def test_messages_name_the_value_and_what_was_given():
+    with pytest.raises(TypeError, match=names_argument("schedules[1]")):
+        schedules.sequential([0.1, "cosine"], [3])
+    with pytest.raises(ValueError, match=r"^schedules must hold at least one schedule"):
+        schedules.sequential([], [])
 
 
 WRONG_TYPES = [
@@ -487,6 +577,10 @@ def test_plateau_refuses_a_scheduled_rate():
     plateau.step(1.0)
     with pytest.raises(TypeError, match="lr must be a number"):
         plateau.step(2.0)
+    opt = plateau_optimizer()
+    opt.param_groups[1]["lr"] = schedules.constant(0.1)
+    with pytest.raises(TypeError, match="parameter group 1 itself"):
+        schedules.ReduceLROnPlateau(opt)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -497,7 +591,93 @@ def test_plateau_refuses_a_scheduled_rate():
     (dict(min_lr=[0.0, 0.0, 0.0]), "min_lr"), (dict(eps=-1.0), "eps"),
 ])
 def test_plateau_bad_arguments(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=names_argument(name)):
         schedules.ReduceLROnPlateau(plateau_optimizer(), **kwargs)
-    with pytest.raises(TypeError, match="optimizer"):
+
+
+def test_plateau_messages_name_the_entry_and_the_type():
+    with pytest.raises(ValueError, match=names_argument("min_lr[1]")):
+        schedules.ReduceLROnPlateau(plateau_optimizer(), min_lr=[0.0, -1.0])
+    with pytest.raises(TypeError, match="^optimizer must be an optimizer.*got list"):
         schedules.ReduceLROnPlateau([0.1])
+
+
+def one_rate(lr=1.0):
+    return optim.SGD([nn.Parameter(np.zeros(1))], lr=lr)
+
+
+def test_plateau_starts_with_no_bad_evaluation_and_no_cooldown():
+    """torch's starting state: best = +inf, no bad evaluation, no cooldown. A NaN is never an
+    improvement, so a first NaN counts as one bad evaluation (and with patience 0 cuts at once)."""
+    patient = schedules.ReduceLROnPlateau(one_rate(), patience=1)
+    patient.step(math.nan)
+    assert patient.num_bad_epochs == 1 and patient.last_lr == [1.0]
+    hasty = schedules.ReduceLROnPlateau(one_rate(), patience=0)
+    hasty.step(math.nan)
+    assert hasty.last_lr == [pytest.approx(0.1)] and hasty.num_bad_epochs == 0
+    for _ in range(2):
+        hasty.step(1.0)
+    assert hasty.last_epoch == 3                  # counts the evaluations, as torch's last_epoch
+
+
+@pytest.mark.parametrize("mode, threshold_mode, threshold, first, second, improves", [
+    ("min", "abs", 0.0, 1.0, 1.0, False),         # equal is no improvement
+    ("min", "abs", 0.25, 1.0, 0.75, False),       # a < best − threshold, strictly
+    ("min", "abs", 0.25, 1.0, 0.5, True),
+    ("max", "abs", 0.0, 1.0, 1.0, False),
+    ("max", "abs", 0.25, 1.0, 1.25, False),       # a > best + threshold, strictly
+    ("max", "abs", 0.25, 1.0, 1.5, True),
+    ("max", "rel", 0.5, 10.0, 12.0, False),       # a > best·(1 + threshold): 12 is not above 15
+    ("max", "rel", 0.5, 10.0, 16.0, True),
+    ("min", "rel", 0.5, 10.0, 8.0, False),        # a < best·(1 − threshold): 8 is not below 5
+    ("min", "rel", 0.5, 10.0, 4.0, True),
+])
+def test_plateau_improvement_is_strict(mode, threshold_mode, threshold, first, second, improves):
+    plateau = schedules.ReduceLROnPlateau(one_rate(), mode=mode, threshold_mode=threshold_mode,
+                                          threshold=threshold, patience=5)
+    plateau.step(first)
+    plateau.step(second)
+    assert plateau.best == (second if improves else first)
+    assert plateau.num_bad_epochs == (0 if improves else 1)
+
+
+@pytest.mark.parametrize("eps, cut", [(0.5, False), (0.25, True)])
+def test_plateau_skips_a_cut_of_eps_or_less(eps, cut):
+    """torch changes the rate only when old − new > eps: 1.0 → 0.5 is a change of exactly 0.5."""
+    plateau = schedules.ReduceLROnPlateau(one_rate(1.0), factor=0.5, patience=0, eps=eps)
+    plateau.step(1.0)
+    plateau.step(2.0)
+    assert plateau.last_lr == [0.5 if cut else 1.0]
+
+
+def test_plateau_checks_the_groups_again_when_it_cuts():
+    opt = plateau_optimizer()
+    plateau = schedules.ReduceLROnPlateau(opt, patience=0, min_lr=[0.0, 0.0])
+    opt.param_groups[1]["lr"] = schedules.constant(0.1)
+    plateau.step(1.0)
+    with pytest.raises(TypeError, match="parameter group 1 itself"):
+        plateau.step(2.0)
+    opt.param_groups[1]["lr"] = 0.1
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.1})
+    with pytest.raises(ValueError, match="has 3 parameter groups, min_lr was given for 2"):
+        plateau.step(3.0)
+
+
+def test_plateau_on_epoch_end_takes_any_history_with_a_training_loss():
+    plateau = schedules.ReduceLROnPlateau(one_rate(), patience=0)
+    plateau.on_epoch_end(types.SimpleNamespace(epoch_loss=[2.0, 1.5]))
+    assert plateau.best == 1.5
+
+
+def test_plateau_state_dict_is_a_copy_without_the_optimizer():
+    plateau = schedules.ReduceLROnPlateau(plateau_optimizer(), min_lr=[0.01, 0.02])
+    plateau.step(1.0)
+    saved = plateau.state_dict()
+    assert "optimizer" not in saved
+    assert {"best", "num_bad_epochs", "cooldown_counter", "last_epoch", "min_lrs"} <= set(saved)
+    saved["min_lrs"][0] = 5.0                     # editing the saved state leaves the controller
+    assert plateau.min_lrs == [0.01, 0.02]
+    other = schedules.ReduceLROnPlateau(plateau_optimizer())
+    other.load_state_dict(saved)
+    saved["min_lrs"][1] = 7.0                     # and the one that loaded it
+    assert other.min_lrs == [5.0, 0.02] and other.best == 1.0 and other.last_epoch == 1
