@@ -10,7 +10,8 @@ On every page of the built book, opened from disk with the network cut (as a rea
 - no table, code block or displayed equation wider than the text column (window 1400 × 900);
 - no glued value rendered empty;
 - one search field on the search page;
-- each chapter links a download of its graded exercise (a notebook with nbgrader cells) and the
+- each chapter links a download of its graded exercise (a notebook with nbgrader cells, after the
+  setup cell that gets the library when the notebook is opened on its own) and the
   "Working the exercises" page, and the site carries the course archive with every exercise.
 In JupyterLab, on a copy of a lecture: nbgrader's instructor menus are hidden (as the README sets
 JupyterLab up for students), Run All works, the sliders render, moving one redraws its figure;
@@ -119,10 +120,14 @@ def check_exercise_links(book, page, links, failures):
     try:
         notebook = json.loads(target.read_text())
         graded = [c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
-        first = "".join(notebook["cells"][0]["source"])
+        setup = notebook["cells"][0]
+        first = "".join(notebook["cells"][1]["source"])  # the exercise's title, after the setup cell
     except (OSError, ValueError, KeyError, IndexError) as error:
         failures.add(name, f"its exercise download {notebooks[0]['href']} is not a notebook: {error}")
         return
+    if setup.get("id") != "descent-setup" or "find_spec(\"descent\")" not in "".join(setup["source"]):
+        failures.add(name, f"its exercise download {target.name} does not start with the setup cell "
+                           "that gets the library when the notebook is opened on its own")
     if not graded:
         failures.add(name, f"its exercise download {target.name} has no graded test cells")
     if f"exercise {int(number)}" not in first.lower():
