@@ -93,7 +93,7 @@ def test_points_given_in_written_csv_join_the_totals(graded, tmp_path):
                      "ben": {"student_id": "ben", "why-positive": "0"},
                      "ref": {"student_id": "ref", "why-positive": ""}}
     filled = tmp_path / "written.csv"
-    filled.write_text("student_id,why-positive\nann,1.5\nben,0\nref,\n")
+    filled.write_text("student_id,why-positive\nann,1.5\nben,0\nref,\nanm,2\n")  # anm: a misspelt id
     out = str(tmp_path / "out")
     code, printed = grade(graded["source"], graded["folder"], out, "--written", str(filled))
     assert code == 0
@@ -101,6 +101,8 @@ def test_points_given_in_written_csv_join_the_totals(graded, tmp_path):
     assert (table["ann"]["why-positive"], table["ann"]["total"], table["ann"]["to_grade_by_hand"]) == ("1.5", "6.5", "0")
     assert (table["ref"]["why-positive"], table["ref"]["total"], table["ref"]["to_grade_by_hand"]) == ("", "5", "2")
     assert "1 with written answers to grade by hand" in printed
+    assert "no submission here for 'anm'; the points given to them were not used" in printed
+    assert "anm" not in table
 
 
 @pytest.mark.parametrize("text, message", [

@@ -133,6 +133,7 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
         written.write(out, written.questions(source, cells, report.columns(cells)), rows, report.columns(cells))
         warnings = [] if students is None else lms.write(out, rows, title or name, sum(c.points for c in cells),
                                                          canvas_id, penalty)
+        warnings += written.unused(by_hand, rows, written_scores)
     return Result(cells, rows, out, time.monotonic() - started, limits.sandbox, students is not None, due, warnings,
                   penalty)
 

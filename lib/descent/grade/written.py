@@ -112,6 +112,17 @@ def fill(rows, scores, cells, columns):
                 r.pending -= cell.points
 
 
+def unused(scores, rows, path):
+    """A summary line for the students of ``scores`` (read from ``path``) who have no graded row
+    here, so that points given to a misspelt id are not lost without a word."""
+    graded = {r.student for r in rows if r.status != "not submitted"}
+    missing = sorted(student for student, given in scores.items() if given and student not in graded)
+    if not missing:
+        return []
+    return [f"--written {path}: no submission here for {', '.join(map(repr, missing))}; the points given "
+            "to them were not used (check the student_id column)"]
+
+
 def write(out, questions, rows, columns):
     """Write ``written.csv`` and ``written.html`` into ``out`` (nothing when there is no written
     question); ``columns`` names the rows' scores."""
