@@ -88,11 +88,7 @@ SCHEDULE_GAMMA = 0.97
 
 
 def problem():
-    rng = np.random.default_rng(20260425)
-    theta0 = [rng.uniform(-2.0, 2.0, shape) for shape in SHAPES]
-    a = [rng.uniform(0.1, 10.0, shape) for shape in SHAPES]
-    c = [rng.uniform(-1.5, 1.5, shape) for shape in SHAPES]
-    return theta0, a, c
+    return optim_reference.separable_problem(SHAPES, seed=20260425)
 
 
 def run(name, kwargs, groups=None, schedule=None):

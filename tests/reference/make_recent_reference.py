@@ -55,6 +55,8 @@ import schedulefree
 import torch
 from torch.optim import _muon
 
+import optim_reference
+
 HERE = Path(__file__).parent
 STEPS = 100
 SHAPES = [(3, 4), (4, 2), (2, 2, 3), (3,), ()]
@@ -158,11 +160,7 @@ def without_bfloat16_cast():
 
 
 def problem():
-    rng = np.random.default_rng(20261205)
-    theta0 = [rng.uniform(-2.0, 2.0, shape) for shape in SHAPES]
-    a = [rng.uniform(0.1, 10.0, shape) for shape in SHAPES]
-    c = [rng.uniform(-1.5, 1.5, shape) for shape in SHAPES]
-    return theta0, a, c
+    return optim_reference.separable_problem(SHAPES, seed=20261205)
 
 
 def pairs_to_tuples(kwargs):
@@ -290,7 +288,6 @@ def registry_cases(name):
 
 def main():
     sys.path.insert(0, str(HERE))
-    import optim_reference
     optim_reference.write_registry(REGISTRY, registry_cases, HERE)
     _muon._zeropower_via_newtonschulz = without_bfloat16_cast()
     torch.set_default_dtype(torch.float32)

@@ -31,6 +31,16 @@ def problem():
                 W0=0.5 * rng.standard_normal((2, 3)), b0=0.5 * rng.standard_normal(2))
 
 
+def separable_problem(shapes, seed):
+    """Start θ₀, curvatures a and centres c, one array per shape, for the separable test function
+    whose gradient is a·(θ − c) + θ³ in each coordinate (the adaptive and recent references)."""
+    rng = np.random.default_rng(seed)
+    theta0 = [rng.uniform(-2.0, 2.0, shape) for shape in shapes]
+    a = [rng.uniform(0.1, 10.0, shape) for shape in shapes]
+    c = [rng.uniform(-1.5, 1.5, shape) for shape in shapes]
+    return theta0, a, c
+
+
 def gradients(W, b, data, sign):
     r = data["X"] @ W.T + b - data["Y"]
     G = sign * torch.tanh(r) / r.numel()
