@@ -92,7 +92,7 @@ def grade(assignment, folder, out, limits=Limits(), jobs=None, deadline=None, pr
     source = source_folder(assignment)
     name = os.path.basename(source)
     notebooks = course.notebook_names(source)
-    known = course.graded_cells(None, name, source)
+    known = course.graded_cells(source)
     by_hand = written.read_scores(written_scores, written.questions(source, known, report.columns(known))) \
         if written_scores else {}
     found = submissions.find(folder, notebooks)

@@ -76,7 +76,7 @@ def check_release(root, names):
 
 def written_points(source):
     """The points of the assignment's written answers (a person grades them)."""
-    return sum(c.points for c in graded_cells(None, os.path.basename(source), source) if c.manual)
+    return sum(c.points for c in graded_cells(source) if c.manual)
 
 
 def check_grades(root, name, timeout):

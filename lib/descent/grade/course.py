@@ -158,7 +158,7 @@ def prepare(source, root, limits):
     result = api.generate_assignment(assignment)
     if not result["success"]:
         raise RuntimeError(f"nbgrader could not release {source}:\n{result.get('log', '')}{result['error']}")
-    return graded_cells(root, assignment, source)
+    return graded_cells(source)
 
 
 def read_schema_version_in_process():
@@ -180,7 +180,7 @@ def read_schema_version_in_process():
         nbgrader.api.get_alembic_version = lambda: head
 
 
-def graded_cells(root, assignment, source):
+def graded_cells(source):
     """The graded cells of the assignment, in the order of the notebooks and their cells."""
     import nbformat
 
